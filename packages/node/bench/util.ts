@@ -38,7 +38,7 @@ export function emit(f: Figure): void {
  * Runs `fn` repeatedly for at least `minMs` (after a short warm-up) and returns operations per
  * second. `fn` returns how many operations it performed (default 1).
  */
-export function opsPerSec(fn: () => number | undefined | void, minMs = 1000): number {
+export function opsPerSec(fn: () => number | undefined, minMs = 1000): number {
   const warmEnd = performance.now() + Math.min(200, minMs / 5);
   while (performance.now() < warmEnd) fn();
   let ops = 0;

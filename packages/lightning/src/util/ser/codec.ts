@@ -172,3 +172,37 @@ export function asDecodeError(e: unknown): DecodeError {
   if (e instanceof RangeError || e instanceof TypeError) return new DecodeError('InvalidValue', e.message);
   throw e;
 }
+
+/**
+ * A signed integer in the fewest of 1, 2, 4 or 8 bytes (two's complement, big-endian), filling
+ * the rest of the reader: BOLT 1 §"Appendix D: Signed Integers Test Vectors".
+ */
+export const sInt: Coder<bigint> = {
+  read: (r) => {
+    const n = r.remaining;
+    if (n !== 1 && n !== 2 && n !== 4 && n !== 8) throw new DecodeError('InvalidValue', `signed int of ${n} bytes`);
+    const b = r.bytes(n);
+    let v = 0n;
+    for (const x of b) v = (v << 8n) | BigInt(x);
+    const bits = BigInt(n * 8);
+    if (b[0]! & 0x80) v -= 1n << bits;
+    return v;
+  },
+  write: (w, v) => {
+    let n = 8;
+    for (const k of [1, 2, 4]) {
+      const lim = 1n << BigInt(k * 8 - 1);
+      if (v >= -lim && v < lim) {
+        n = k;
+        break;
+      }
+    }
+    let x = BigInt.asUintN(n * 8, v);
+    const out = new Uint8Array(n);
+    for (let i = n - 1; i >= 0; i--) {
+      out[i] = Number(x & 0xffn);
+      x >>= 8n;
+    }
+    w.bytes(out);
+  },
+};

@@ -1,4 +1,4 @@
-import { DecodeError } from '../errors.js';
+import type { DecodeError } from '../errors.js';
 import { asDecodeError, type Fields, type FieldsValue } from './codec.js';
 import { ByteReader } from './reader.js';
 import { type TlvFields, type TlvValues, tlvStream } from './tlv.js';

@@ -62,7 +62,8 @@ export function tlvStream<T extends TlvFields>(fields: T): TlvStream<T> {
         } else if (type % 2n === 0n) {
           throw new DecodeError('UnknownRequiredFeature', `unknown even tlv type ${type}`);
         } else {
-          (unknown ??= []).push({ type, value: value.slice() });
+          if (!unknown) unknown = [];
+          unknown.push({ type, value: value.slice() });
         }
       }
       if (unknown) out.unknownTlvs = unknown;
