@@ -6,6 +6,7 @@ import { DecodeError } from '../../src/util/errors.js';
 import { fromHex, toHex } from '../../src/util/hex.js';
 import {
   bytes32,
+  type Coder,
   decode,
   decodeBigSize,
   encode,
@@ -47,7 +48,8 @@ const n2 = tlvStream({
   tlv1: tlv(0, struct({ amount_msat: tu64 })),
   tlv2: tlv(11, struct({ cltv_expiry: tu32 })),
 });
-const NS = { n1, n2 } as const;
+// Both namespaces are read generically here: records come back as plain objects.
+const NS = { n1, n2 } as unknown as Record<'n1' | 'n2', Coder<Record<string, unknown>>>;
 
 function scidString(v: bigint): string {
   return `${v >> 40n}x${(v >> 16n) & 0xffffffn}x${v & 0xffffn}`;
