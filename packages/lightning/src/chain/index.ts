@@ -1,0 +1,8 @@
+/**
+ * The chain layer: networks, the chain-facing interfaces (`Listen`, `Confirm`, `chain.Access`,
+ * `FeeEstimator`, `BroadcasterInterface`) and, as they land, `ChannelMonitor`,
+ * `ManyChannelMonitor` and `ChainMonitor`.
+ * @module
+ */
+export * from './network.js';
+export * from './interfaces.js';
