@@ -1,0 +1,173 @@
+/**
+ * Building and checking a channel's commitment transactions from its parameters (BOLT 3), and the
+ * channel id (BOLT 2 §"Definition of channel_id").
+ * @module
+ */
+import type { OutPoint } from '../../bitcoin/tx.js';
+import type { CounterpartyCommitmentData, HolderCommitmentData } from '../../chain/channelmonitor_update.js';
+import type { CryptoBackend } from '../../crypto/backend.js';
+import type { ChannelSigner } from '../../sign/interfaces.js';
+import { buildCommitmentTx, commitmentObscureFactor, type CommitmentTransaction } from '../chan_utils/commitment.js';
+import { deriveTxCreationKeys } from '../chan_utils/keys.js';
+import { verifyFundingSpend } from '../chan_utils/signing.js';
+import type { ChannelParams, Commitments } from './state.js';
+
+/**
+ * `channel_id` of a v1 channel: the funding txid (internal byte order, as in `funding_created`)
+ * XOR the output index over its last two bytes, big-endian.
+ */
+export function channelIdFromOutpoint(o: OutPoint): Uint8Array {
+  const id = o.txid.slice();
+  id[30]! ^= (o.vout >> 8) & 0xff;
+  id[31]! ^= o.vout & 0xff;
+  return id;
+}
+
+/** The obscuring factor: SHA256 of the opener's then the accepter's payment basepoint, low 48 bits. */
+export function obscureFactorOf(p: ChannelParams, crypto: CryptoBackend): bigint {
+  const opener = p.isOutbound ? p.holder.pubkeys.paymentPoint : p.counterparty.pubkeys.paymentPoint;
+  const accepter = p.isOutbound ? p.counterparty.pubkeys.paymentPoint : p.holder.pubkeys.paymentPoint;
+  return commitmentObscureFactor(opener, accepter, crypto);
+}
+
+/** Our commitment number `n` (we are the broadcaster), with our per-commitment point for it. */
+export function buildHolderCommitment(
+  p: ChannelParams,
+  fundingOutpoint: OutPoint,
+  c: Pick<Commitments, 'holderCommitmentNumber' | 'holderBalanceMsat' | 'counterpartyBalanceMsat' | 'feeratePerKw'>,
+  perCommitmentPoint: Uint8Array,
+  crypto: CryptoBackend,
+): CommitmentTransaction {
+  const keys = deriveTxCreationKeys(
+    perCommitmentPoint,
+    {
+      broadcasterDelayedPaymentBasepoint: p.holder.pubkeys.delayedPaymentBasepoint,
+      broadcasterHtlcBasepoint: p.holder.pubkeys.htlcBasepoint,
+      countersignatoryRevocationBasepoint: p.counterparty.pubkeys.revocationBasepoint,
+      countersignatoryHtlcBasepoint: p.counterparty.pubkeys.htlcBasepoint,
+    },
+    crypto,
+  );
+  return buildCommitmentTx(
+    {
+      fundingOutpoint,
+      fundingSatoshis: p.valueSat,
+      channelType: { anchors: p.channelType.anchors },
+      commitmentNumber: c.holderCommitmentNumber,
+      obscureFactor: obscureFactorOf(p, crypto),
+      toBroadcasterValueMsat: c.holderBalanceMsat,
+      toCountersignatoryValueMsat: c.counterpartyBalanceMsat,
+      feeratePerKw: c.feeratePerKw,
+      dustLimitSat: p.holder.dustLimitSat,
+      // The delay on our to_local is the one the counterparty chose.
+      toSelfDelay: p.counterparty.toSelfDelay,
+      keys: {
+        revocationPubkey: keys.revocationPubkey,
+        broadcasterDelayedPubkey: keys.broadcasterDelayedPubkey,
+        countersignatoryPaymentPubkey: p.counterparty.pubkeys.paymentPoint,
+        broadcasterHtlcPubkey: keys.broadcasterHtlcPubkey,
+        countersignatoryHtlcPubkey: keys.countersignatoryHtlcPubkey,
+        broadcasterFundingPubkey: p.holder.pubkeys.fundingPubkey,
+        countersignatoryFundingPubkey: p.counterparty.pubkeys.fundingPubkey,
+      },
+      htlcs: [],
+      isOutboundFromBroadcaster: p.isOutbound,
+    },
+    crypto,
+  );
+}
+
+/** Their commitment number `n` (they are the broadcaster), with their per-commitment point for it. */
+export function buildCounterpartyCommitment(
+  p: ChannelParams,
+  fundingOutpoint: OutPoint,
+  c: Pick<Commitments, 'counterpartyCommitmentNumber' | 'holderBalanceMsat' | 'counterpartyBalanceMsat' | 'feeratePerKw'>,
+  perCommitmentPoint: Uint8Array,
+  crypto: CryptoBackend,
+): CommitmentTransaction {
+  const keys = deriveTxCreationKeys(
+    perCommitmentPoint,
+    {
+      broadcasterDelayedPaymentBasepoint: p.counterparty.pubkeys.delayedPaymentBasepoint,
+      broadcasterHtlcBasepoint: p.counterparty.pubkeys.htlcBasepoint,
+      countersignatoryRevocationBasepoint: p.holder.pubkeys.revocationBasepoint,
+      countersignatoryHtlcBasepoint: p.holder.pubkeys.htlcBasepoint,
+    },
+    crypto,
+  );
+  return buildCommitmentTx(
+    {
+      fundingOutpoint,
+      fundingSatoshis: p.valueSat,
+      channelType: { anchors: p.channelType.anchors },
+      commitmentNumber: c.counterpartyCommitmentNumber,
+      obscureFactor: obscureFactorOf(p, crypto),
+      toBroadcasterValueMsat: c.counterpartyBalanceMsat,
+      toCountersignatoryValueMsat: c.holderBalanceMsat,
+      feeratePerKw: c.feeratePerKw,
+      dustLimitSat: p.counterparty.dustLimitSat,
+      toSelfDelay: p.holder.toSelfDelay,
+      keys: {
+        revocationPubkey: keys.revocationPubkey,
+        broadcasterDelayedPubkey: keys.broadcasterDelayedPubkey,
+        countersignatoryPaymentPubkey: p.holder.pubkeys.paymentPoint,
+        broadcasterHtlcPubkey: keys.broadcasterHtlcPubkey,
+        countersignatoryHtlcPubkey: keys.countersignatoryHtlcPubkey,
+        broadcasterFundingPubkey: p.counterparty.pubkeys.fundingPubkey,
+        countersignatoryFundingPubkey: p.holder.pubkeys.fundingPubkey,
+      },
+      htlcs: [],
+      isOutboundFromBroadcaster: !p.isOutbound,
+    },
+    crypto,
+  );
+}
+
+/** Initial balances (BOLT 2: the funder has everything but `push_msat`). */
+export function initialBalances(p: Pick<ChannelParams, 'isOutbound' | 'valueSat' | 'pushMsat'>): { holder: bigint; counterparty: bigint } {
+  const funder = p.valueSat * 1000n - p.pushMsat;
+  return p.isOutbound ? { holder: funder, counterparty: p.pushMsat } : { holder: p.pushMsat, counterparty: funder };
+}
+
+/** Checks the counterparty's signature of our commitment. */
+export function verifyHolderCommitmentSig(c: CommitmentTransaction, sig: Uint8Array, p: ChannelParams, crypto: CryptoBackend): boolean {
+  return verifyFundingSpend(c.tx, c.fundingScript, p.valueSat, sig, p.counterparty.pubkeys.fundingPubkey, crypto);
+}
+
+/** What the monitor records about our commitment. */
+export function holderCommitmentData(
+  c: CommitmentTransaction,
+  perCommitmentPoint: Uint8Array,
+  counterpartySig: Uint8Array,
+  htlcSigs: readonly Uint8Array[],
+): HolderCommitmentData {
+  return {
+    commitmentNumber: c.params.commitmentNumber,
+    perCommitmentPoint,
+    tx: c.tx,
+    counterpartySig,
+    counterpartyHtlcSigs: htlcSigs,
+    feeratePerKw: c.params.feeratePerKw,
+    toSelfValueMsat: c.params.toBroadcasterValueMsat,
+    toCounterpartyValueMsat: c.params.toCountersignatoryValueMsat,
+    htlcs: c.params.htlcs,
+  };
+}
+
+/** What the monitor records about their commitment. */
+export function counterpartyCommitmentData(c: CommitmentTransaction, perCommitmentPoint: Uint8Array): CounterpartyCommitmentData {
+  return {
+    commitmentNumber: c.params.commitmentNumber,
+    txid: c.txid,
+    perCommitmentPoint,
+    feeratePerKw: c.params.feeratePerKw,
+    toBroadcasterValueMsat: c.params.toBroadcasterValueMsat,
+    toCountersignatoryValueMsat: c.params.toCountersignatoryValueMsat,
+    htlcs: c.params.htlcs,
+  };
+}
+
+/** Signs the counterparty's commitment `c` (their point `point`). */
+export function signCounterparty(signer: ChannelSigner, c: CommitmentTransaction, point: Uint8Array): Uint8Array {
+  return signer.signCounterpartyCommitment(c, point).signature;
+}
