@@ -16,3 +16,4 @@ export * from './failure_packet.js';
 export * from './blinded_path.js';
 export * from './blinded_payment.js';
 export * from './onion_message.js';
+export * from './attribution.js';

@@ -4,6 +4,9 @@ import fc from 'fast-check';
 import { nobleBackend as c } from '../../../src/crypto/noble.js';
 import {
   blindedNodeSecret,
+  buildAttributableFailure,
+  decodeAttributableFailure,
+  forwardAttributableFailure,
   blindedPaymentHops,
   buildFailurePacket,
   buildOnionMessage,
@@ -188,6 +191,31 @@ test('property: a failure built at a random hop is attributed to that hop at the
       assert.deepEqual(got.failure, failure);
     }),
     { seed: SEED, numRuns: 25 },
+  );
+});
+
+test('property: an attributable failure at a random hop carries every hold time up to it', () => {
+  const arb = fc.record({
+    n: fc.integer({ min: 1, max: 20 }),
+    at: fc.nat(),
+    sessionKey: secretArb,
+    holds: fc.array(fc.nat({ max: 0xffffffff }), { minLength: 20, maxLength: 20 }),
+    msg: fc.uint8Array({ minLength: 2, maxLength: 600 }),
+  });
+  fc.assert(
+    fc.property(arb, ({ n, at, sessionKey, holds, msg }) => {
+      const k = at % n;
+      const hops = NODE_IDS.slice(0, n).map((pubkey) => ({ pubkey, payload: Uint8Array.of(1, 2) }));
+      const built = constructOnionPacket(c, { sessionKey, hops, associatedData: new Uint8Array(32) });
+      const ss = built.sharedSecrets;
+      let pkt = buildAttributableFailure(c, ss[k]!, msg, holds[k]!);
+      for (let i = k - 1; i >= 0; i--) pkt = forwardAttributableFailure(c, ss[i]!, pkt, holds[i]!);
+      const got = decodeAttributableFailure(c, ss, pkt);
+      assert.equal(got.failure?.hopIndex, k);
+      assert.deepEqual(got.failure?.failureMsg, msg);
+      assert.deepEqual(got.attribution, { holdTimes: holds.slice(0, k + 1) });
+    }),
+    { seed: SEED, numRuns: 20 },
   );
 });
 
