@@ -16,4 +16,5 @@ export * from './failure_packet.js';
 export * from './blinded_path.js';
 export * from './blinded_payment.js';
 export * from './onion_message.js';
+export * from './inbound.js';
 export * from './attribution.js';
