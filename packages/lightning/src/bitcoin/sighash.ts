@@ -79,6 +79,9 @@ export function segwitV0Sighash(
   let hashOutputs: Uint8Array = ZERO32;
   if (base !== SIGHASH_SINGLE && base !== SIGHASH_NONE) {
     hashOutputs = all().hashOutputs;
+  } else if (base === SIGHASH_SINGLE && index === 0 && tx.outputs.length === 1 && c) {
+    // With one output, the output at the input's index is all of them.
+    hashOutputs = c.hashOutputs;
   } else if (base === SIGHASH_SINGLE && index < tx.outputs.length) {
     const o = tx.outputs[index]!;
     const ow = new LeWriter(new Uint8Array(8 + compactSizeLen(o.script.length) + o.script.length));

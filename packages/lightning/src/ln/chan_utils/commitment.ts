@@ -11,6 +11,7 @@ import { p2wpkhForPubkey, p2wshForScript } from '../../bitcoin/outputs.js';
 import { txid as computeTxid } from '../../bitcoin/serialize.js';
 import type { OutPoint, Transaction, TxOut } from '../../bitcoin/tx.js';
 import { compareBytes } from '../../util/bytes.js';
+import { APIMisuseError } from '../../util/errors.js';
 import {
   ANCHOR_OUTPUT_VALUE_SAT,
   type ChannelTypeFlags,
@@ -198,9 +199,19 @@ function compareOutputs(a: PendingOutput, b: PendingOutput): number {
  * 5. anchors: `to_local_anchor` if `to_local` exists or any HTLC is untrimmed, likewise
  *    `to_remote_anchor`;
  * 6. BIP 69 order (value, then scriptPubKey), ties between HTLCs broken by `cltv_expiry`.
+ *
+ * The funder's balance is floored at zero when it cannot pay (BOLT 2 makes that state
+ * unreachable; the vector "fee greater than funder amount" exercises it).
+ * @throws {APIMisuseError} when the balances and HTLCs add up to more than the channel value.
  */
 export function buildCommitmentTx(params: CommitmentTxParams, crypto: CryptoBackend): CommitmentTransaction {
   const { channelType, feeratePerKw, dustLimitSat, keys } = params;
+  let committedMsat = params.toBroadcasterValueMsat + params.toCountersignatoryValueMsat;
+  for (const h of params.htlcs) committedMsat += h.amountMsat;
+  // A caller bug, not a peer's: the channel state must never commit more than the channel holds.
+  if (committedMsat > params.fundingSatoshis * 1000n || params.toBroadcasterValueMsat < 0n || params.toCountersignatoryValueMsat < 0n) {
+    throw new APIMisuseError(`commitment spends ${committedMsat} msat of a ${params.fundingSatoshis} sat channel`);
+  }
   const anchors = channelType.anchors;
   const pending: PendingOutput[] = [];
   const htlcKeys: HtlcScriptKeys = {

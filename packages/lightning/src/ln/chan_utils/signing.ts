@@ -10,6 +10,7 @@ import { encodeWitnessSignature } from '../../bitcoin/der.js';
 import { SIGHASH_ALL, segwitV0Sighash } from '../../bitcoin/sighash.js';
 import type { Transaction } from '../../bitcoin/tx.js';
 import { compareBytes } from '../../util/bytes.js';
+import type { CommitmentTransaction } from './commitment.js';
 
 /** BIP 143 SIGHASH_ALL hash of input 0 spending the funding output. */
 export function fundingSpendSighash(tx: Transaction, fundingScript: Uint8Array, fundingSatoshis: bigint, crypto: CryptoBackend): Uint8Array {
@@ -56,4 +57,20 @@ export function finalizeFundingSpend(
   const [first, second] = compareBytes(pubkeyA, pubkeyB) <= 0 ? [a, b] : [b, a];
   const [input, ...rest] = tx.inputs;
   return { ...tx, inputs: [{ ...input!, witness: [new Uint8Array(0), first, second, fundingScript] }, ...rest] };
+}
+
+/** Signs a commitment transaction with a funding private key (`commitment_signed.signature`, BOLT 2); 64-byte compact. */
+export function signCommitmentTx(commitment: CommitmentTransaction, fundingSecret: Uint8Array, crypto: CryptoBackend): Uint8Array {
+  return signFundingSpend(commitment.tx, commitment.fundingScript, commitment.params.fundingSatoshis, fundingSecret, crypto);
+}
+
+/** Verifies a peer's `commitment_signed.signature` on our commitment transaction. */
+export function verifyCommitmentSignature(commitment: CommitmentTransaction, sig: Uint8Array, fundingPubkey: Uint8Array, crypto: CryptoBackend): boolean {
+  return verifyFundingSpend(commitment.tx, commitment.fundingScript, commitment.params.fundingSatoshis, sig, fundingPubkey, crypto);
+}
+
+/** The broadcastable commitment transaction: both parties' signatures in the funding witness (BOLT 3 §"Commitment Transaction"). */
+export function finalizeCommitmentTx(commitment: CommitmentTransaction, broadcasterSig: Uint8Array, countersignatorySig: Uint8Array): Transaction {
+  const k = commitment.params.keys;
+  return finalizeFundingSpend(commitment.tx, commitment.fundingScript, k.broadcasterFundingPubkey, broadcasterSig, k.countersignatoryFundingPubkey, countersignatorySig);
 }

@@ -21,8 +21,15 @@ import {
 } from '../../../src/ln/chan_utils/fees.js';
 import { buildHtlcTx, finalizeHtlcTx, htlcTxSighash, signHtlcTxs, verifyHtlcTxSignatures } from '../../../src/ln/chan_utils/htlc_tx.js';
 import { fundingScript } from '../../../src/ln/chan_utils/scripts.js';
-import { finalizeFundingSpend, signFundingSpend, verifyFundingSpend } from '../../../src/ln/chan_utils/signing.js';
-import { DecodeError } from '../../../src/util/errors.js';
+import {
+  finalizeCommitmentTx,
+  finalizeFundingSpend,
+  signCommitmentTx,
+  signFundingSpend,
+  verifyCommitmentSignature,
+  verifyFundingSpend,
+} from '../../../src/ln/chan_utils/signing.js';
+import { APIMisuseError, DecodeError } from '../../../src/util/errors.js';
 import { fromHex, toHex } from '../../../src/util/hex.js';
 import { type CommitTxVector, hex, P, str, V, vectorParams } from './fixture.js';
 
@@ -44,6 +51,11 @@ function checkCommitment(v: CommitTxVector, anchors: boolean): CommitmentTransac
   const signed = finalizeFundingSpend(c.tx, c.fundingScript, hex('local_funding_pubkey'), localSig, hex('remote_funding_pubkey'), remoteSig);
   // The whole transaction, byte for byte: also checks the local signature where the spec gives only the tx.
   assert.equal(toHex(serializeTx(signed)), v.tx);
+  // The same through the CommitmentTransaction helpers the channel uses.
+  assert.equal(toHex(signCommitmentTx(c, remoteFundingSecret, crypto)), toHex(remoteSig));
+  assert.ok(verifyCommitmentSignature(c, localSig, hex('local_funding_pubkey'), crypto));
+  assert.ok(!verifyCommitmentSignature(c, localSig, hex('remote_funding_pubkey'), crypto));
+  assert.equal(toHex(serializeTx(finalizeCommitmentTx(c, localSig, remoteSig))), v.tx);
   assert.equal(toHex(txid(signed, crypto)), toHex(c.txid), 'txid ignores the witness');
   assert.equal(commitmentNumberFromTx(c.tx.locktime, c.tx.inputs[0]!.sequence, c.params.obscureFactor), 42n);
   const parsed = parseTx(fromHex(v.tx));
@@ -149,6 +161,14 @@ describe('BOLT 3 Appendix A and §"Fees": weights and the fee example', () => {
     assert.equal(commitmentTxFeeSat(e.feerate_per_kw, untrimmed.length, ct), BigInt(e.base_fee_sat));
     const actual = commitmentTxFeeSat(e.feerate_per_kw, untrimmed.length, ct) + trimmed.reduce((a, h) => a + BigInt(h.m) / 1000n, 0n);
     assert.equal(actual, BigInt(e.actual_fee_sat));
+  });
+});
+
+describe('builder preconditions', () => {
+  test('committing more than the channel value is an APIMisuseError', () => {
+    const p = vectorParams(V.commit_txs[1]!, false, crypto);
+    assert.throws(() => buildCommitmentTx({ ...p, toBroadcasterValueMsat: p.toBroadcasterValueMsat + 1n }, crypto), APIMisuseError);
+    assert.doesNotThrow(() => buildCommitmentTx({ ...p, toBroadcasterValueMsat: p.toBroadcasterValueMsat - 1n }, crypto));
   });
 });
 
