@@ -75,7 +75,9 @@ function decodeChecked(str: string, crypto: CryptoBackend): Invoice | InvoiceErr
 
   if (!hrp.startsWith('ln')) return new InvoiceError('invalid_prefix', 'prefix does not start with "ln"');
   const cur = splitCurrency(hrp.slice(2));
-  if (cur === undefined || (cur.rest !== '' && /^[a-z]{2}/.test(cur.rest))) {
+  // After the currency comes the amount, which starts with a digit; other letters mean a
+  // currency lnts does not know (a lone multiplier letter is an amount without digits).
+  if (cur === undefined || (cur.rest !== '' && !/^[0-9]/.test(cur.rest) && !/^[munp]$/.test(cur.rest))) {
     return new InvoiceError('unknown_currency', `unknown currency in "${hrp}"`);
   }
   const amountMsat = parseAmount(cur.rest);
