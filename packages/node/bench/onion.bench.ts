@@ -8,11 +8,27 @@
  * - `onion.peel`: one layer peeled at the first hop (BOLT 4 §"Onion Decryption"): ECDH, HMAC
  *   check, decryption and the next ephemeral key (one point multiplication).
  *
+ * - `onion.peel_htlc`: the whole inbound step for an `update_add_htlc` at a forwarding hop
+ *   (`decodeIncomingHtlcOnion`: peel, payload TLV decode, BOLT 4 payload rules).
+ *
  * Every figure is given per crypto backend available (`backend` field): noble always, the
- * `@lnts/node` native/WASM backends when they exist. `ldk: null`: no side-by-side LDK figure yet.
+ * `@lnts/node` native/WASM backends when they exist. LDK (lightningdevkit 0.1.0, WASM, its own
+ * libsecp256k1) is measured in the same run on the same route shape: `peel_payment_onion` on an
+ * `UpdateAddHTLC` whose onion our code built for a `KeysManager` node id. That call does the
+ * work of `onion.peel_htlc` (and more than `onion.peel`), so it is given beside both. LDK's
+ * bindings expose no payment-onion constructor, so `onion.build_5hop` has `ldk: null`.
  */
 import { type CryptoBackend, nobleBackend } from '@lnts/lightning/crypto';
-import { constructOnionPacket, encodeHopPayload, type OnionHop, peelOnionPacket } from '@lnts/lightning/ln/onion';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import {
+  constructOnionPacket,
+  decodeIncomingHtlcOnion,
+  encodeHopPayload,
+  type OnionHop,
+  peelOnionPacket,
+} from '@lnts/lightning/ln/onion';
 import { emit, opsPerSec, wanted } from './util.js';
 
 async function backends(): Promise<CryptoBackend[]> {
@@ -36,9 +52,9 @@ const nodeKeys = [1, 2, 3, 4, 5].map(secret);
 const sessionKey = secret(0x55);
 const paymentHash = secret(0x66);
 
-function route(c: CryptoBackend): OnionHop[] {
+function route(c: CryptoBackend, firstHop?: Uint8Array): OnionHop[] {
   return nodeKeys.map((k, i) => ({
-    pubkey: c.publicKey(k),
+    pubkey: i === 0 && firstHop ? firstHop : c.publicKey(k),
     payload: encodeHopPayload(
       i < 4
         ? { amtToForward: 1_000_000n - BigInt(i) * 1_000n, outgoingCltvValue: 800_144 - i * 40, shortChannelId: (800_000n << 40n) | BigInt(i) }
@@ -48,6 +64,52 @@ function route(c: CryptoBackend): OnionHop[] {
 }
 
 const minMs = Number(process.env.BENCH_MS ?? 3000);
+const HTLC = { amountMsat: 1_001_000n, cltvExpiry: 800_144 + 144 };
+
+/**
+ * LDK's `peel_payment_onion` per second on an onion for a `KeysManager` node, or `null` when the
+ * `lightningdevkit` package is not installed. Bindings are untyped here on purpose: they are
+ * loaded at run time only, so a missing package cannot break the bench's type-check.
+ */
+async function ldkPeelRate(): Promise<number | null> {
+  try {
+    const require = createRequire(import.meta.url);
+    const dir = dirname(require.resolve('lightningdevkit/package.json'));
+    const name = 'lightningdevkit';
+    // biome-ignore lint/suspicious/noExplicitAny: the bindings are loaded dynamically and untyped
+    const ldk: any = await import(name);
+    const log = console.log;
+    console.log = () => {}; // the bindings print a banner; keep stdout to JSON lines
+    try {
+      await ldk.initializeWasmFromBinary(readFileSync(join(dir, 'liblightningjs.wasm')));
+    } finally {
+      console.log = log;
+    }
+    const signer = ldk.KeysManager.constructor_new(new Uint8Array(32).fill(7), 0n, 0).as_NodeSigner();
+    const nodeId: Uint8Array = signer.get_node_id(ldk.Recipient.LDKRecipient_Node).res;
+    const onion = constructOnionPacket(nobleBackend, { sessionKey, hops: route(nobleBackend, nodeId), associatedData: paymentHash }).onion;
+    // update_add_htlc payload: channel_id, id, amount_msat, payment_hash, cltv_expiry, onion.
+    const w = new Uint8Array(32 + 8 + 8 + 32 + 4 + onion.length);
+    const dv = new DataView(w.buffer);
+    dv.setBigUint64(40, HTLC.amountMsat);
+    w.set(paymentHash, 48);
+    dv.setUint32(80, HTLC.cltvExpiry);
+    w.set(onion, 84);
+    const msg = ldk.UpdateAddHTLC.constructor_read(w).res;
+    const logger = ldk.Logger.new_impl({ log() {} });
+    const check = ldk.UtilMethods.constructor_peel_payment_onion(msg, signer, logger, 799_000, false);
+    if (!check.is_ok()) return null;
+    return opsPerSec(() => {
+      ldk.UtilMethods.constructor_peel_payment_onion(msg, signer, logger, 799_000, false);
+      return 1;
+    }, minMs);
+  } catch {
+    return null;
+  }
+}
+
+const ldkPeel = wanted('onion.peel') ? await ldkPeelRate() : null;
+const ratio = (v: number) => (ldkPeel ? v / ldkPeel : null);
 for (const c of await backends()) {
   const hops = route(c);
   const opts = { sessionKey, hops, associatedData: paymentHash };
@@ -67,6 +129,17 @@ for (const c of await backends()) {
       peelOnionPacket(c, onion, k0, paymentHash);
       return 1;
     }, minMs);
-    emit({ bench: 'onion.peel', unit: 'peels/s', value: v, backend: c.name, ldk: null });
+    emit({ bench: 'onion.peel', unit: 'peels/s', value: v, backend: c.name, ldk: ldkPeel, ratio: ratio(v), ldk_op: 'peel_payment_onion' });
+  }
+  if (wanted('onion.peel_htlc')) {
+    const k0 = nodeKeys[0]!;
+    const htlc = { onion, paymentHash, ...HTLC };
+    const check = decodeIncomingHtlcOnion(c, k0, htlc);
+    if (check.kind !== 'forward') throw new Error(`bench HTLC does not forward: ${check.kind}`);
+    const v = opsPerSec(() => {
+      decodeIncomingHtlcOnion(c, k0, htlc);
+      return 1;
+    }, minMs);
+    emit({ bench: 'onion.peel_htlc', unit: 'htlcs/s', value: v, backend: c.name, ldk: ldkPeel, ratio: ratio(v), ldk_op: 'peel_payment_onion' });
   }
 }
