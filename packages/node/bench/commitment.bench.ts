@@ -258,8 +258,9 @@ const list = await backends();
 for (const n of [0, 10, 483]) {
   const bench = `commitment.build_sign.${n}`;
   if (!wanted(bench)) continue;
-  const minMs = n === 483 ? 4000 : 2000;
-  let ldkRate: number | null = null;
+  // Scaled by the number of backends so the file stays under a minute.
+  const minMs = (n === 483 ? 6000 : 3000) / list.length;
+  let ldkWork: (() => number) | null = null;
   let ldkNote: string | undefined;
   if (haveLdk) {
     try {
@@ -269,20 +270,24 @@ for (const n of [0, 10, 483]) {
       if (!sameBytes(got.commitmentSig, ref.commitmentSig) || got.htlcSigs.length !== n || !got.htlcSigs.every((s, i) => sameBytes(s, ref.htlcSigs[i]!))) {
         throw new Error('LDK signatures differ from lnts');
       }
-      ldkRate = opsPerSec(() => {
+      ldkWork = () => {
         work.verifyAndSign();
         return 1;
-      }, minMs);
+      };
     } catch (e) {
       ldkNote = e instanceof Error ? e.message : String(e);
     }
   } else ldkNote = 'lightningdevkit not loadable';
   for (const crypto of list) {
     const htlcs = htlcsOf(n, crypto);
-    const value = opsPerSec(() => {
-      buildAndSign(htlcs, crypto);
-      return 1;
-    }, minMs);
+    // The machine is shared: alternate lnts and LDK in three rounds and keep each one's best,
+    // so a burst of load elsewhere does not land on one side only.
+    let value = 0;
+    let ldkRate: number | null = null;
+    for (let round = 0; round < 3; round++) {
+      value = Math.max(value, opsPerSec(() => void buildAndSign(htlcs, crypto), minMs / 3));
+      if (ldkWork) ldkRate = Math.max(ldkRate ?? 0, opsPerSec(ldkWork, minMs / 3));
+    }
     emit({
       bench,
       unit: 'commitments/s',
@@ -293,6 +298,7 @@ for (const n of [0, 10, 483]) {
       htlcs: n,
       signatures: n + 1,
       anchors: false,
+      measure: 'best of 3 alternating rounds',
       ...(ldkNote ? { ldkNote } : { ldkChecked: 'LDK rebuilt the same tx and produced the same signatures' }),
     });
   }
