@@ -4,13 +4,15 @@
  * Requirements). The legacy fixed-size payload is refused earlier, when peeling (length 0).
  * @module
  */
-import { bytes32, decode, restBytes, shortChannelId, struct, tu32, tu64, point } from '../../util/ser/codec.js';
 import type { DecodeError } from '../../util/errors.js';
-import { encode } from '../../util/ser/codec.js';
+import { bytes32, decode, encode, point, restBytes, shortChannelId, struct, tu32, tu64 } from '../../util/ser/codec.js';
 import { type TlvStreamValue, tlv, tlvStream } from '../../util/ser/tlv.js';
 
 /** TLV type of the keysend preimage record (not in BOLT 4; the "spontaneous payment" convention LDK and lnd use). */
 export const KEYSEND_TLV_TYPE = 5482373484n;
+
+/** No amount above all the bitcoin there will ever be (21M BTC in msat) is meaningful; LDK refuses it too. */
+export const MAX_VALUE_MSAT = 21_000_000n * 100_000_000n * 1_000n;
 
 /** The `payload` TLV stream (BOLT 4 §"payload format"). */
 export const hopPayloadTlvs = tlvStream({
@@ -106,6 +108,9 @@ export function classifyHopPayload(p: HopPayload, isFinal: boolean, updatePathKe
     tlvType: BigInt(tlvType),
     blinded,
   });
+  if (p.amtToForward !== undefined && p.amtToForward > MAX_VALUE_MSAT) {
+    return invalid('amt_to_forward above 21M BTC', 2, p.encryptedRecipientData !== undefined || updatePathKey !== undefined);
+  }
   if (p.encryptedRecipientData !== undefined) {
     let pathKey: Uint8Array;
     if (updatePathKey) {

@@ -2,12 +2,16 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { nobleBackend as c } from '../../../src/crypto/noble.js';
 import {
+  buildAttributableFailure,
   constructOnionPacket,
+  decodeAttributableFailure,
   decodeIncomingHtlcOnion,
   INVALID_ONION_BLINDING,
   INVALID_ONION_HMAC,
   locateInvalidTlv,
 } from '../../../src/ln/onion/index.js';
+import { UpdateAddHtlc, UpdateFailHtlc } from '../../../src/ln/msgs/bolt02.js';
+import { DecodeError } from '../../../src/util/errors.js';
 import { fromHex, toHex } from '../../../src/util/hex.js';
 import { scidOf, V } from './vectors.js';
 
@@ -116,4 +120,47 @@ test('incoming HTLC onion (blinded payment vector): introduction node, blinded h
     cltvExpiry: 750_151,
   });
   assert.equal(late.kind === 'fail' && late.failure.kind, 'invalid_onion_blinding');
+});
+
+test('through the BOLT 2 wire messages: update_add_htlc carries the onion, update_fail_htlc the attributable reason', () => {
+  const BP = V.blinded_payment_onion[0];
+  const D = BP.decrypt.hops;
+  // Carol receives Bob's HTLC: the onion and Bob's next path key travel in update_add_htlc.
+  const add = UpdateAddHtlc.encodePayload({
+    channelId: new Uint8Array(32),
+    id: 7n,
+    amountMsat: 100_125n,
+    paymentHash: fromHex(BP.generate.associated_data),
+    cltvExpiry: 749_100,
+    onionRoutingPacket: fromHex(D[2]!.onion),
+    pathKey: fromHex(D[1]!.next_path_key!),
+  });
+  const got = UpdateAddHtlc.decodePayload(add);
+  assert.ok(!(got instanceof DecodeError));
+  const r = decodeIncomingHtlcOnion(c, fromHex(D[2]!.node_privkey), {
+    onion: got.onionRoutingPacket,
+    paymentHash: got.paymentHash,
+    amountMsat: got.amountMsat,
+    cltvExpiry: got.cltvExpiry,
+    ...(got.pathKey ? { pathKey: got.pathKey } : {}),
+  });
+  assert.equal(r.kind === 'forward' && toHex(r.nextPacket), D[3]!.onion);
+  // A failure with attribution data survives the update_fail_htlc encoding.
+  const ss = new Uint8Array(32).fill(1);
+  const pkt = buildAttributableFailure(c, ss, { kind: 'temporary_node_failure' }, 3);
+  const fail = UpdateFailHtlc.decodePayload(
+    UpdateFailHtlc.encodePayload({ channelId: new Uint8Array(32), id: 7n, reason: pkt.packet, attributionData: pkt.attributionData }),
+  );
+  assert.ok(!(fail instanceof DecodeError));
+  const back = decodeAttributableFailure(c, [ss], { packet: fail.reason, ...(fail.attributionData ? { attributionData: fail.attributionData } : {}) });
+  assert.deepEqual(back.failure?.failure, { kind: 'temporary_node_failure' });
+  assert.deepEqual(back.attribution.holdTimes, [3]);
+});
+
+test('amounts above 21M BTC are refused', () => {
+  const k = new Uint8Array(32).fill(0x42);
+  const payload = fromHex('0208ffffffffffffffff040203e8');
+  const onion = constructOnionPacket(c, { sessionKey: new Uint8Array(32).fill(0x41), hops: [{ pubkey: c.publicKey(k), payload }], associatedData: ad }).onion;
+  const r = decodeIncomingHtlcOnion(c, k, { onion, paymentHash: ad, amountMsat: 2n ** 64n - 1n, cltvExpiry: 1_000 });
+  assert.deepEqual(r.kind === 'fail' && r.failure, { kind: 'invalid_onion_payload', type: 2n, offset: 0 });
 });
