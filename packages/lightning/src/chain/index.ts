@@ -6,3 +6,5 @@
  */
 export * from './network.js';
 export * from './interfaces.js';
+export * from './channelmonitor_update.js';
+export * from './watch.js';

@@ -9,3 +9,4 @@ export * from './bigsize.js';
 export * from './codec.js';
 export * from './tlv.js';
 export * from './message.js';
+export * from './value.js';
