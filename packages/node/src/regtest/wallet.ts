@@ -20,6 +20,7 @@ import {
 import type { CryptoBackend } from '@lnts/lightning/crypto';
 import { APIError, concat, equalBytes, toHex } from '@lnts/lightning/util';
 import type { RegtestChain, SubmitResult, UnspentOutput } from './chain.js';
+import { COINBASE_MATURITY } from './block.js';
 import { dustThreshold } from './policy.js';
 
 /** The wallet cannot pay for what was asked. */
@@ -137,14 +138,16 @@ export class RegtestWallet {
     return this.chain.listUnspent((s) => this.isMine(s));
   }
 
-  /** Spendable balance in sat: mature, not reserved, with at least `minConf` confirmations. */
+  /** Spendable balance in sat: mature (coinbases at depth ≥ 101), not reserved, with at least `minConf` confirmations. */
   balance(opts: { readonly minConf?: number } = {}): bigint {
     return this.spendable(opts.minConf ?? 0).reduce((s, u) => s + u.output.value, 0n);
   }
 
   private spendable(minConf: number): UnspentOutput[] {
     return this.utxos()
-      .filter((u) => u.spendable && u.confirmations >= minConf && !this.reserved.has(keyOf(u)))
+      // Like Bitcoin Core's wallet, a coinbase counts only at depth 101, one block past what
+      // consensus needs, so a one-block reorg cannot make a spend invalid.
+      .filter((u) => u.spendable && (!u.coinbase || u.confirmations > COINBASE_MATURITY) && u.confirmations >= minConf && !this.reserved.has(keyOf(u)))
       .sort((a, b) => (a.output.value === b.output.value ? (keyOf(a) < keyOf(b) ? -1 : 1) : a.output.value > b.output.value ? -1 : 1));
   }
 
