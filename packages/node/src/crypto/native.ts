@@ -1,0 +1,170 @@
+/**
+ * `native`: libsecp256k1 as a Node addon (npm `secp256k1`, prebuilt for linux-x64, darwin-arm64,
+ * win32-x64) for the curve, `node:crypto` (OpenSSL) for hashes and ChaCha20-Poly1305.
+ *
+ * The addon is loaded through `secp256k1/bindings` rather than the package's main entry: the main
+ * entry silently falls back to the pure-JS `elliptic` when the addon fails to load, which would
+ * make "native" a slower, different library without anyone noticing. Loading is explicit
+ * ({@link loadNativeBackend}), never at import time.
+ * @module
+ */
+import { createRequire } from 'node:module';
+import { type CryptoBackend, nobleBackend } from '@lnts/lightning/crypto';
+import { CryptoError } from '@lnts/lightning/util';
+import { nodeSymmetric } from './node_primitives.js';
+import { BackendUnavailable, selfTest } from './unavailable.js';
+
+/** The part of `secp256k1` v5's API (its `lib/index.js` over the addon) this backend uses. */
+export interface NativeSecp256k1 {
+  privateKeyVerify(seckey: Uint8Array): boolean;
+  /** Mutates `seckey` in place and returns it. */
+  privateKeyTweakAdd(seckey: Uint8Array, tweak: Uint8Array): Uint8Array;
+  /** Mutates `seckey` in place and returns it. */
+  privateKeyTweakMul(seckey: Uint8Array, tweak: Uint8Array): Uint8Array;
+  publicKeyVerify(pubkey: Uint8Array): boolean;
+  publicKeyCreate(seckey: Uint8Array, compressed?: boolean): Uint8Array;
+  publicKeyCombine(pubkeys: Uint8Array[], compressed?: boolean): Uint8Array;
+  publicKeyTweakAdd(pubkey: Uint8Array, tweak: Uint8Array, compressed?: boolean): Uint8Array;
+  publicKeyTweakMul(pubkey: Uint8Array, tweak: Uint8Array, compressed?: boolean): Uint8Array;
+  ecdsaSign(msg32: Uint8Array, seckey: Uint8Array): { signature: Uint8Array; recid: number };
+  ecdsaVerify(sig: Uint8Array, msg32: Uint8Array, pubkey: Uint8Array): boolean;
+  ecdsaRecover(sig: Uint8Array, recid: number, msg32: Uint8Array, compressed?: boolean): Uint8Array;
+  /** libsecp256k1's default ECDH hash: SHA256(compressed shared point), exactly BOLT 8's `ECDH`. */
+  ecdh(pubkey: Uint8Array, seckey: Uint8Array): Uint8Array;
+}
+
+/** Requires the addon itself (throws when no prebuild fits this platform/ABI). */
+export function requireNativeSecp256k1(): NativeSecp256k1 {
+  const require = createRequire(import.meta.url);
+  return require('secp256k1/bindings') as NativeSecp256k1;
+}
+
+function secret(lib: NativeSecp256k1, s: Uint8Array, what: string): void {
+  if (s.length !== 32 || !lib.privateKeyVerify(s)) throw new CryptoError(`${what}: not a valid secret key`);
+}
+function point(p: Uint8Array, what: string): void {
+  // The addon also parses 65-byte keys; the seam speaks only 33-byte compressed points.
+  if (p.length !== 33) throw new CryptoError(`${what}: expected a 33-byte compressed point`);
+}
+function digest(m: Uint8Array): void {
+  if (m.length !== 32) throw new CryptoError('message digest must be 32 bytes');
+}
+function tweak(t: Uint8Array): void {
+  if (t.length !== 32) throw new CryptoError('tweak: expected 32 bytes');
+}
+/** The addon throws plain `Error`s; the seam promises `CryptoError`. */
+function wrap<T>(what: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof CryptoError) throw e;
+    throw new CryptoError(`${what}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** Builds the backend over an already loaded addon (exported so tests can hand in a fake). */
+export function createNativeBackend(lib: NativeSecp256k1, fallback: CryptoBackend = nobleBackend): CryptoBackend {
+  return {
+    name: 'native',
+    ...nodeSymmetric(fallback),
+    isValidSecretKey: (s) => s.length === 32 && lib.privateKeyVerify(s),
+    isValidPublicKey: (p) => p.length === 33 && lib.publicKeyVerify(p),
+    publicKey(s) {
+      secret(lib, s, 'secret');
+      return lib.publicKeyCreate(s, true);
+    },
+    signEcdsa(m, s) {
+      digest(m);
+      secret(lib, s, 'secret');
+      // No nonce function given: libsecp256k1 uses RFC 6979 and always returns low-S.
+      return wrap('sign', () => lib.ecdsaSign(m, s).signature);
+    },
+    signEcdsaRecoverable(m, s) {
+      digest(m);
+      secret(lib, s, 'secret');
+      const r = wrap('sign', () => lib.ecdsaSign(m, s));
+      return { sig: r.signature, recid: r.recid };
+    },
+    verifyEcdsa(sig, m, p) {
+      if (sig.length !== 64 || m.length !== 32 || p.length !== 33) return false;
+      try {
+        // libsecp256k1 rejects high-S signatures itself; r or s ≥ n and bad keys throw.
+        return lib.ecdsaVerify(sig, m, p);
+      } catch {
+        return false;
+      }
+    },
+    recoverEcdsa(sig, recid, m) {
+      if (sig.length !== 64 || m.length !== 32 || !Number.isInteger(recid) || recid < 0 || recid > 3) return null;
+      try {
+        return lib.ecdsaRecover(sig, recid, m, true);
+      } catch {
+        return null;
+      }
+    },
+    ecdh(s, p) {
+      point(p, 'ecdh point');
+      secret(lib, s, 'ecdh secret');
+      return wrap('ecdh', () => lib.ecdh(p, s));
+    },
+    pointAdd(a, b) {
+      point(a, 'a');
+      point(b, 'b');
+      return wrap('pointAdd', () => lib.publicKeyCombine([a, b], true));
+    },
+    pointAddScalar(p, t) {
+      point(p, 'point');
+      tweak(t);
+      return wrap('pointAddScalar', () => lib.publicKeyTweakAdd(p, t, true));
+    },
+    pointMultiply(p, t) {
+      point(p, 'point');
+      tweak(t);
+      return wrap('pointMultiply', () => lib.publicKeyTweakMul(p, t, true));
+    },
+    secretAdd(a, b) {
+      secret(lib, a, 'a');
+      tweak(b);
+      // The addon tweaks in place: work on a copy so the caller's key is never changed.
+      return wrap('secretAdd', () => lib.privateKeyTweakAdd(Uint8Array.from(a), b));
+    },
+    secretMultiply(a, b) {
+      secret(lib, a, 'a');
+      secret(lib, b, 'b');
+      return wrap('secretMultiply', () => lib.privateKeyTweakMul(Uint8Array.from(a), b));
+    },
+  };
+}
+
+let cached: CryptoBackend | BackendUnavailable | undefined;
+
+/**
+ * Loads the native backend (once; later calls return the same object) and self-tests it.
+ * @param load - how to obtain the addon; tests pass a failing loader to exercise the fallback.
+ * @throws {BackendUnavailable} when the addon cannot be loaded here or fails its self-test.
+ */
+export function loadNativeBackend(load: () => NativeSecp256k1 = requireNativeSecp256k1): CryptoBackend {
+  // The default loader's outcome, success or failure, is remembered: retrying a failed addon
+  // load costs milliseconds and cannot succeed later in the same process.
+  const useCache = load === requireNativeSecp256k1;
+  if (useCache && cached) {
+    if (cached instanceof BackendUnavailable) throw cached;
+    return cached;
+  }
+  try {
+    let lib: NativeSecp256k1;
+    try {
+      lib = load();
+    } catch (e) {
+      throw new BackendUnavailable('native', e);
+    }
+    const b = createNativeBackend(lib);
+    selfTest(b);
+    if (useCache) cached = b;
+    return b;
+  } catch (e) {
+    const err = e instanceof BackendUnavailable ? e : new BackendUnavailable('native', e);
+    if (useCache) cached = err;
+    throw err;
+  }
+}
