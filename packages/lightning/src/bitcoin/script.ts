@@ -10,6 +10,7 @@ import { OP } from './opcodes.js';
  * arguments and small integers like BOLT 3's `32` look like when pushed.
  */
 export function encodeScriptNum(n: number | bigint): Uint8Array {
+  if (typeof n === 'number' && Number.isSafeInteger(n)) return encodeSmallScriptNum(n);
   let v = BigInt(n);
   if (v === 0n) return new Uint8Array(0);
   const neg = v < 0n;
@@ -20,6 +21,21 @@ export function encodeScriptNum(n: number | bigint): Uint8Array {
     v >>= 8n;
   }
   // The top bit is the sign, so a magnitude that uses it needs one more byte.
+  if (out[out.length - 1]! & 0x80) out.push(neg ? 0x80 : 0);
+  else if (neg) out[out.length - 1]! |= 0x80;
+  return Uint8Array.from(out);
+}
+
+/** {@link encodeScriptNum} without BigInt, for safe integers (every CLTV/CSV argument). */
+function encodeSmallScriptNum(n: number): Uint8Array {
+  if (n === 0) return new Uint8Array(0);
+  const neg = n < 0;
+  let v = neg ? -n : n;
+  const out: number[] = [];
+  while (v > 0) {
+    out.push(v % 256);
+    v = Math.floor(v / 256);
+  }
   if (out[out.length - 1]! & 0x80) out.push(neg ? 0x80 : 0);
   else if (neg) out[out.length - 1]! |= 0x80;
   return Uint8Array.from(out);
@@ -78,11 +94,10 @@ export class ScriptBuilder {
 
   /** Pushes an integer: OP_0, OP_1NEGATE, OP_1..OP_16, or its minimal CScriptNum bytes. */
   num(n: number | bigint): this {
-    const v = BigInt(n);
-    if (v === 0n) return this.op(OP.OP_0);
-    if (v === -1n) return this.op(OP.OP_1NEGATE);
-    if (v >= 1n && v <= 16n) return this.op(OP.OP_1 + Number(v) - 1);
-    return this.push(encodeScriptNum(v));
+    if (n === 0 || n === 0n) return this.op(OP.OP_0);
+    if (n === -1 || n === -1n) return this.op(OP.OP_1NEGATE);
+    if (n >= 1 && n <= 16) return this.op(OP.OP_1 + Number(n) - 1);
+    return this.push(encodeScriptNum(n));
   }
 
   /** The script bytes built so far (a copy-free view trimmed to length). */
