@@ -9,7 +9,17 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { nobleBackend as c } from '../../../src/crypto/noble.js';
-import { constructOnionPacket, decodeIncomingHtlcOnion, encodeHopPayload, INVALID_ONION_HMAC } from '../../../src/ln/onion/index.js';
+import { OnionMessage } from '../../../src/ln/msgs/onion_message.js';
+import {
+  buildOnionMessage,
+  constructOnionPacket,
+  createBlindedPath,
+  decodeIncomingHtlcOnion,
+  encodeHopPayload,
+  INVALID_ONION_HMAC,
+  peelOnionMessage,
+} from '../../../src/ln/onion/index.js';
+import { DecodeError } from '../../../src/util/errors.js';
 import { fromHex, toHex } from '../../../src/util/hex.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: the WASM bindings are loaded at run time and used untyped
@@ -116,4 +126,70 @@ test('LDK peels lnts onions: forward (same next onion as lnts), keysend receive,
   if (mine.kind !== 'fail') return;
   assert.equal(ru.err.get_err_code() & 0xffff, 0x4016);
   assert.equal(mine.failure.kind, 'invalid_onion_payload');
+});
+
+test('lnts peels onion messages LDK builds (create_onion_message), through an intermediate to us', { skip: ldk === null ? 'lightningdevkit not installed' : false }, () => {
+  const sender = ldk.KeysManager.constructor_new(new Uint8Array(32).fill(9), 0n, 0);
+  const keys = [0x31, 0x32].map((x) => new Uint8Array(32).fill(x));
+  const ids = keys.map((k) => c.publicKey(k));
+  const body = Uint8Array.of(1, 2, 3, 4, 5);
+  const contents = ldk.OnionMessageContents.new_impl({
+    tlv_type: () => 77n,
+    msg_type: () => 'lnts-test',
+    write: () => body,
+    debug_str: () => 'lnts-test',
+  });
+  const lookup = ldk.NodeIdLookUp.new_impl({ next_node_id: () => null });
+  const path = ldk.OnionMessagePath.constructor_new([ids[0]!], ldk.Destination.constructor_node(ids[1]!), ldk.Option_CVec_SocketAddressZZ.constructor_none());
+  const made = ldk.UtilMethods.constructor_create_onion_message(sender.as_EntropySource(), sender.as_NodeSigner(), lookup, path, contents, null);
+  assert.ok(made.is_ok(), 'LDK built the message');
+  assert.equal(toHex(made.res.get_a()), toHex(ids[0]!));
+  const wire = OnionMessage.decodePayload(made.res.get_b().write());
+  assert.ok(!(wire instanceof DecodeError));
+  const hop = peelOnionMessage(c, keys[0]!, wire);
+  assert.equal(hop.kind, 'forward');
+  if (hop.kind !== 'forward') return;
+  assert.deepEqual(hop.next, { kind: 'node', nodeId: ids[1]! });
+  const end = peelOnionMessage(c, keys[1]!, hop.message);
+  assert.equal(end.kind, 'receive');
+  if (end.kind !== 'receive') return;
+  assert.deepEqual(end.payload.unknownTlvs, [{ type: 77n, value: body }]);
+});
+
+test('LDK peels onion messages lnts builds (peel_onion_message): forward, then receive', { skip: ldk === null ? 'lightningdevkit not installed' : false }, () => {
+  const km = [0x41, 0x42].map((s) => ldk.KeysManager.constructor_new(new Uint8Array(32).fill(s), 0n, 0));
+  const ids: Uint8Array[] = km.map((k: Ldk) => k.as_NodeSigner().get_node_id(ldk.Recipient.LDKRecipient_Node).res);
+  const { path } = createBlindedPath(c, new Uint8Array(32).fill(0x51), [
+    { nodeId: ids[0]!, data: { nextNodeId: ids[1]! } },
+    { nodeId: ids[1]!, data: {} },
+  ]);
+  const built = buildOnionMessage(c, { sessionKey: new Uint8Array(32).fill(0x52), path, content: { unknownTlvs: [{ type: 77n, value: Uint8Array.of(9, 9) }] } });
+  const logger = ldk.Logger.new_impl({ log() {} });
+  const custom = ldk.CustomOnionMessageHandler.new_impl({
+    handle_custom_message: () => ldk.Option_C2Tuple_OnionMessageContentsResponseInstructionZZ.constructor_none(),
+    read_custom_message: (type: bigint, buf: Uint8Array) =>
+      ldk.Result_COption_OnionMessageContentsZDecodeErrorZ.constructor_ok(
+        ldk.Option_OnionMessageContentsZ.constructor_some(
+          ldk.OnionMessageContents.new_impl({ tlv_type: () => type, msg_type: () => 'x', write: () => buf, debug_str: () => 'x' }),
+        ),
+      ),
+    release_pending_custom_messages: () => [],
+  });
+  const msg = ldk.OnionMessage.constructor_read(OnionMessage.encodePayload(built.message)).res;
+  const r0 = ldk.UtilMethods.constructor_peel_onion_message(msg, km[0].as_NodeSigner(), logger, custom);
+  assert.ok(r0.is_ok(), 'LDK peels the first layer');
+  const fwd = r0.res;
+  assert.ok(fwd instanceof ldk.PeeledOnion_Forward, 'LDK forwards');
+  const next = fwd._1.write();
+  const ours = peelOnionMessage(c, (p) => km[0].as_NodeSigner().ecdh(ldk.Recipient.LDKRecipient_Node, p, ldk.Option_BigEndianScalarZ.constructor_none()).res, built.message);
+  assert.equal(ours.kind, 'forward');
+  if (ours.kind !== 'forward') return;
+  assert.equal(toHex(next), toHex(OnionMessage.encodePayload(ours.message)));
+  const r1 = ldk.UtilMethods.constructor_peel_onion_message(ldk.OnionMessage.constructor_read(next).res, km[1].as_NodeSigner(), logger, custom);
+  assert.ok(r1.is_ok(), 'LDK receives');
+  assert.ok(r1.res instanceof ldk.PeeledOnion_Receive);
+  const got = r1.res._0;
+  assert.ok(got instanceof ldk.ParsedOnionMessageContents_Custom);
+  assert.equal(got.custom.tlv_type(), 77n);
+  assert.deepEqual(got.custom.write(), Uint8Array.of(9, 9));
 });
