@@ -121,11 +121,13 @@ interface LdkCommitmentWork {
  * Prepares LDK's view of `c`, a commitment lnts built for the counterparty (broadcaster =
  * counterparty, LDK's holder = countersignatory and funder).
  */
-function prepareLdk(c: LntsCommitment, ldkCommitmentNumber: bigint): LdkCommitmentWork {
+function prepareLdk(c: LntsCommitment, ldkCommitmentNumber: bigint, anchors = false): LdkCommitmentWork {
   const holderKeys = publicKeys(holderPub);
   const counterpartyKeys = publicKeys(counterpartyPub);
   const fundingOutpoint = ldk.OutPoint.constructor_new(c.params.fundingOutpoint.txid, c.params.fundingOutpoint.vout);
-  const features = ldk.ChannelTypeFeatures.constructor_only_static_remote_key();
+  const features = anchors
+    ? ldk.ChannelTypeFeatures.constructor_anchors_zero_htlc_fee_and_dependencies()
+    : ldk.ChannelTypeFeatures.constructor_only_static_remote_key();
   const ctp = ldk.ChannelTransactionParameters.constructor_new(
     holderKeys,
     CONTEST_DELAY,
@@ -161,6 +163,8 @@ function prepareLdk(c: LntsCommitment, ldkCommitmentNumber: bigint): LdkCommitme
     record(8, keys.write()),
     record(10, built.write()),
     record(12, htlcs.flatMap((h) => Array.from(h))),
+    // LDK writes an empty type-14 record for any channel type newer than static_remotekey.
+    ...(anchors ? [record(14, [])] : []),
     record(15, features.write()),
   ]);
   const read = ldk.CommitmentTransaction.constructor_read(bytes);
@@ -205,7 +209,7 @@ function htlcsOf(n: number, crypto: CryptoBackend): CommitmentHtlc[] {
 }
 
 /** Derives the counterparty commitment's keys and builds it (broadcaster = counterparty; we fund). */
-function build(htlcs: CommitmentHtlc[], crypto: CryptoBackend): LntsCommitment {
+function build(htlcs: CommitmentHtlc[], crypto: CryptoBackend, anchors = false): LntsCommitment {
   const k = deriveTxCreationKeys(
     perCommitmentPoint,
     {
@@ -220,7 +224,7 @@ function build(htlcs: CommitmentHtlc[], crypto: CryptoBackend): LntsCommitment {
   const params: CommitmentTxParams = {
     fundingOutpoint: { txid: nobleBackend.sha256(Uint8Array.of(1)), vout: 0 },
     fundingSatoshis: FUNDING_SAT,
-    channelType: { anchors: false },
+    channelType: { anchors },
     commitmentNumber: 42n,
     obscureFactor: commitmentObscureFactor(holderPub.payment, counterpartyPub.payment, crypto),
     toBroadcasterValueMsat: 8_000_000_000n - htlcMsat,
@@ -244,8 +248,12 @@ function build(htlcs: CommitmentHtlc[], crypto: CryptoBackend): LntsCommitment {
 }
 
 /** Everything `commitment_signed` needs for this commitment. */
-function buildAndSign(htlcs: CommitmentHtlc[], crypto: CryptoBackend): { commitmentSig: Uint8Array; htlcSigs: Uint8Array[]; c: LntsCommitment } {
-  const c = build(htlcs, crypto);
+function buildAndSign(
+  htlcs: CommitmentHtlc[],
+  crypto: CryptoBackend,
+  anchors = false,
+): { commitmentSig: Uint8Array; htlcSigs: Uint8Array[]; c: LntsCommitment } {
+  const c = build(htlcs, crypto, anchors);
   const commitmentSig = signFundingSpend(c.tx, c.fundingScript, FUNDING_SAT, holderSecrets.funding, crypto);
   const htlcSigs = signHtlcTxs(c, derivePrivateKey(holderSecrets.htlc, perCommitmentPoint, crypto), 'countersignatory', crypto);
   return { commitmentSig, htlcSigs, c };
@@ -255,6 +263,19 @@ const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.e
 
 const haveLdk = await loadLdk();
 const list = await backends();
+
+/** Untimed cross-check: LDK rebuilds and signs lnts' commitment identically (optionally with anchors). */
+function ldkAgrees(n: number, anchors: boolean): string {
+  try {
+    const ref = buildAndSign(htlcsOf(n, nobleBackend), nobleBackend, anchors);
+    const got = prepareLdk(ref.c, INITIAL_COMMITMENT_NUMBER - 42n, anchors).verifyAndSign();
+    const same = sameBytes(got.commitmentSig, ref.commitmentSig) && got.htlcSigs.length === n && got.htlcSigs.every((s, i) => sameBytes(s, ref.htlcSigs[i]!));
+    return same ? 'same tx and signatures' : 'LDK signatures differ from lnts';
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}
+const ldkAnchors = haveLdk ? ldkAgrees(10, true) : 'lightningdevkit not loadable';
 for (const n of [0, 10, 483]) {
   const bench = `commitment.build_sign.${n}`;
   if (!wanted(bench)) continue;
@@ -299,6 +320,7 @@ for (const n of [0, 10, 483]) {
       signatures: n + 1,
       anchors: false,
       measure: 'best of 3 alternating rounds',
+      ldkAnchorsCheck: ldkAnchors,
       ...(ldkNote ? { ldkNote } : { ldkChecked: 'LDK rebuilt the same tx and produced the same signatures' }),
     });
   }
