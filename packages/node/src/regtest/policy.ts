@@ -7,6 +7,10 @@
  */
 import type { Transaction, TxOut } from '@lnts/lightning/bitcoin';
 import { compactSizeLen, serializeTx } from '@lnts/lightning/bitcoin';
+import type { CryptoBackend } from '@lnts/lightning/crypto';
+import type { SignatureChecker } from './script/checker.js';
+import { ScriptFailure } from './script/errors.js';
+import { evalScript } from './script/interpreter.js';
 import { isP2sh, witnessProgram } from './script/verify.js';
 import { isPushOnly, OPS, readInstruction } from './script/opcodes.js';
 
@@ -141,26 +145,28 @@ export function inputsStandard(tx: Transaction, prevouts: readonly TxOut[]): boo
   return true;
 }
 
-function lastPush(scriptSig: Uint8Array): Uint8Array | null {
-  let pc = 0;
-  let last: Uint8Array | null = null;
-  while (pc < scriptSig.length) {
-    const ins = readInstruction(scriptSig, pc);
-    if (!ins || ins.data === undefined) return null;
-    last = ins.data;
-    pc = ins.end;
+const NO_CHECKS: SignatureChecker = { checkEcdsa: () => false, checkLockTime: () => false, checkSequence: () => false };
+
+/** The redeem script of a P2SH spend as Core extracts it casually: run the scriptSig with no flags, take the top item. */
+function redeemScriptOf(scriptSig: Uint8Array, crypto: CryptoBackend): Uint8Array | null {
+  const stack: Uint8Array[] = [];
+  try {
+    evalScript(stack, scriptSig, { flags: 0, sigversion: 'base', checker: NO_CHECKS, crypto });
+  } catch (e) {
+    if (e instanceof ScriptFailure) return null;
+    throw e;
   }
-  return last;
+  return stack[stack.length - 1] ?? null;
 }
 
 /** Core's `IsWitnessStandard`: witnesses only on witness programs, P2WSH within 3600/100/80 bytes. */
-export function witnessStandard(tx: Transaction, prevouts: readonly TxOut[]): boolean {
+export function witnessStandard(tx: Transaction, prevouts: readonly TxOut[], crypto: CryptoBackend): boolean {
   for (let k = 0; k < tx.inputs.length; k++) {
     const input = tx.inputs[k]!;
     if (input.witness.length === 0) continue;
     let prev = prevouts[k]!.script;
     if (isP2sh(prev)) {
-      const redeem = lastPush(input.scriptSig);
+      const redeem = redeemScriptOf(input.scriptSig, crypto);
       if (!redeem) return false;
       prev = redeem;
     }

@@ -54,13 +54,20 @@ export type ValidationResult =
       readonly detail?: string;
       /** For script failures, the interpreter's error. */
       readonly scriptError?: ScriptErrorCode;
+      /** For script failures, the failing input. */
+      readonly inputIndex?: number;
     };
 
 const LOCKTIME_THRESHOLD = 500_000_000;
 const SEQUENCE_FINAL = 0xffffffff;
 
-function reject(reason: string, detail?: string, scriptError?: ScriptErrorCode): ValidationResult {
-  return { ok: false, reason, ...(detail !== undefined ? { detail } : {}), ...(scriptError !== undefined ? { scriptError } : {}) };
+function reject(reason: string, detail?: string): ValidationResult {
+  return { ok: false, reason, ...(detail !== undefined ? { detail } : {}) };
+}
+
+function scriptReject(reason: string, scriptError: ScriptErrorCode, inputIndex: number): ValidationResult {
+  // `detail` is Core's parenthesized text, so `${reason} (${detail})` reads as testmempoolaccept's.
+  return { ok: false, reason, detail: scriptErrorString(scriptError), scriptError, inputIndex };
 }
 
 const keyOf = (o: OutPoint): string => `${toHex(o.txid)}:${o.vout}`;
@@ -142,9 +149,9 @@ export function checkInputScripts(tx: Transaction, prevouts: readonly TxOut[], c
     if (err === null) continue;
     if ((flags & ~MANDATORY_FLAGS) !== 0) {
       const again = verifyScript(input.scriptSig, prev.script, input.witness, flags & MANDATORY_FLAGS, checker, crypto);
-      if (again === null) return reject('non-mandatory-script-verify-flag', `${scriptErrorString(err)} (input ${k})`, err);
+      if (again === null) return scriptReject('non-mandatory-script-verify-flag', err, k);
     }
-    return reject('mandatory-script-verify-flag-failed', `${scriptErrorString(err)} (input ${k})`, err);
+    return scriptReject('mandatory-script-verify-flag-failed', err, k);
   }
   return null;
 }
@@ -198,7 +205,7 @@ export function validateTransaction(tx: Transaction, view: ValidationView, crypt
   const vsize = Math.ceil(w / 4);
   if (policy) {
     if (!inputsStandard(tx, prevouts)) return reject('bad-txns-nonstandard-inputs');
-    if (!witnessStandard(tx, prevouts)) return reject('bad-witness-nonstandard');
+    if (!witnessStandard(tx, prevouts, crypto)) return reject('bad-witness-nonstandard');
     // Deviation: the sigop-adjusted virtual size is not used; Lightning's transactions never hit it.
     const minFee = (MIN_RELAY_FEE_PER_KVB * BigInt(vsize)) / 1000n;
     if (fee < minFee) return reject('min relay fee not met', `${fee} < ${minFee}`);

@@ -1,0 +1,319 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { OutPoint, Transaction, TxOut } from '@lnts/lightning/bitcoin';
+import {
+  encodeSegwitAddress,
+  encodeWitnessSignature,
+  legacySighash,
+  p2pkhScript,
+  p2shScript,
+  p2wpkhScript,
+  p2wshForScript,
+  SIGHASH_ALL,
+  SIGHASH_ANYONECANPAY,
+  SIGHASH_NONE,
+  SIGHASH_SINGLE,
+  serializeTx,
+  txidToHex,
+} from '@lnts/lightning/bitcoin';
+import { anchorScript, fundingScript, offeredHtlcScript, receivedHtlcScript, toLocalScript, toRemoteAnchorsScript } from '@lnts/lightning/ln/chan_utils';
+import { compareBytes, concat, toHex } from '@lnts/lightning/util';
+import { RegtestChain } from '../../src/regtest/index.js';
+import type { Bitcoind } from './bitcoind.js';
+import { startBitcoind } from './bitcoind.js';
+import { corrupt, crypto, highS, key, p2wpkhCode, spend, withWitness, witnessSig } from './helpers.js';
+
+// Differential test against Bitcoin Core 26: the same transactions go to the embedded chain and
+// to bitcoind's `testmempoolaccept`, and the accept/reject verdicts must agree (each case also
+// states the verdict it is built to get, so a case that tests nothing is caught). Both chains hold
+// the same coins: blocks are mined to the same P2WPKH on both, and our coinbases are built as
+// Core's miner builds them, so their txids agree; state-changing steps (setup transactions,
+// mempool parents) are sent to both.
+
+const BITCOIND = process.env.BITCOIND;
+
+type Verdict = 'accept' | 'reject';
+interface Outcome {
+  readonly name: string;
+  readonly expected: Verdict;
+  readonly ours: string;
+  readonly core: string;
+}
+
+const K = key('diff-wallet');
+const WALLET = p2wpkhScript(crypto.hash160(K.pubkey));
+const ADDRESS = encodeSegwitAddress('bcrt', 0, WALLET.subarray(2));
+const FEE = 2_000n;
+const EMPTY = new Uint8Array(0);
+const ONE = Uint8Array.of(1);
+
+if (!BITCOIND) {
+  test.skip('differential test against Bitcoin Core skipped: set BITCOIND to the bitcoind binary (e.g. ../shared/bin/bitcoind)', () => {});
+} else {
+  describe('embedded chain vs Bitcoin Core testmempoolaccept', { timeout: 60_000 }, () => {
+    let core: Bitcoind;
+    const chain = new RegtestChain({ crypto });
+    const outcomes: Outcome[] = [];
+
+    before(async () => {
+      core = await startBitcoind(BITCOIND);
+    });
+    after(async () => {
+      await core?.stop();
+    });
+
+    const mineBoth = async (n: number) => {
+      await core.rpc('generatetoaddress', n, ADDRESS);
+      chain.mine(n, WALLET);
+      const best = await core.rpc<string>('getbestblockhash');
+      assert.equal(chain.height, await core.rpc<number>('getblockcount'));
+      // Same height, but block hashes differ (times, ordering); the coins are what must agree.
+      assert.ok(best.length === 64);
+    };
+    const submitBoth = async (tx: Transaction): Promise<Uint8Array> => {
+      const hex = toHex(serializeTx(tx));
+      const ours = chain.submit(tx);
+      assert.ok(ours.ok, `embedded chain refused a setup transaction: ${ours.ok ? '' : `${ours.reason} ${ours.detail ?? ''}`}`);
+      const id = await core.rpc<string>('sendrawtransaction', hex, 0);
+      assert.equal(id, txidToHex(ours.txid));
+      return ours.txid;
+    };
+    const check = async (name: string, expected: Verdict, tx: Transaction) => {
+      const hex = toHex(serializeTx(tx));
+      const [res] = await core.rpc<Array<{ allowed: boolean; 'reject-reason'?: string }>>('testmempoolaccept', [hex], 0);
+      const r = chain.testAccept(tx);
+      outcomes.push({
+        name,
+        expected,
+        // Script failures carry Core's parenthesized error text; other details are ours alone.
+        ours: r.ok ? 'accept' : `reject: ${r.reason}${r.scriptError ? ` (${r.detail})` : ''}`,
+        core: res!.allowed ? 'accept' : `reject: ${res!['reject-reason']}`,
+      });
+    };
+    const coinbase = (height: number): { outpoint: OutPoint; value: bigint } => {
+      const b = chain.blockAt(height)!;
+      return { outpoint: { txid: b.txids[0]!, vout: 0 }, value: b.txs[0]!.outputs[0]!.value };
+    };
+    const signP2wpkh = (tx: Transaction, index: number, value: bigint, hashType = SIGHASH_ALL): Transaction =>
+      withWitness(tx, index, [witnessSig(tx, index, p2wpkhCode(K.pubkey), value, K, hashType), K.pubkey]);
+    const pay = (value: bigint): TxOut[] => [{ value: value - FEE, script: WALLET }];
+
+    test('same coins on both chains: identical coinbase transactions', async () => {
+      await mineBoth(130);
+      for (const h of [1, 31, 130]) {
+        const hash = await core.rpc<string>('getblockhash', h);
+        const block = await core.rpc<{ tx: string[] }>('getblock', hash, 1);
+        assert.equal(txidToHex(chain.blockAt(h)!.txids[0]!), block.tx[0], `coinbase at ${h}`);
+      }
+    });
+
+    test('P2WPKH spends, sighash types, amounts, maturity, nLockTime, policy', async () => {
+      const c = coinbase(1);
+      const base = spend(c.outpoint, pay(c.value));
+      await check('p2wpkh SIGHASH_ALL', 'accept', signP2wpkh(base, 0, c.value));
+      for (const [n, t] of [
+        ['ALL|ANYONECANPAY', SIGHASH_ALL | SIGHASH_ANYONECANPAY],
+        ['NONE', SIGHASH_NONE],
+        ['NONE|ANYONECANPAY', SIGHASH_NONE | SIGHASH_ANYONECANPAY],
+        ['SINGLE', SIGHASH_SINGLE],
+        ['SINGLE|ANYONECANPAY', SIGHASH_SINGLE | SIGHASH_ANYONECANPAY],
+      ] as const) {
+        await check(`p2wpkh SIGHASH_${n}`, 'accept', signP2wpkh(base, 0, c.value, t));
+      }
+      const good = signP2wpkh(base, 0, c.value);
+      const [sig, pub] = good.inputs[0]!.witness as [Uint8Array, Uint8Array];
+      await check('p2wpkh bad signature', 'reject', withWitness(base, 0, [corrupt(sig), pub]));
+      await check('p2wpkh high-S signature', 'reject', withWitness(base, 0, [highS(sig), pub]));
+      await check('p2wpkh undefined sighash type 0x04', 'reject', signP2wpkh(base, 0, c.value, 0x04));
+      await check('p2wpkh wrong public key', 'reject', withWitness(base, 0, [sig, key('other').pubkey]));
+      await check('p2wpkh three witness items', 'reject', withWitness(base, 0, [sig, pub, ONE]));
+      await check('p2wpkh signature over the wrong amount', 'reject', signP2wpkh(base, 0, c.value - 1n));
+      const over = spend(c.outpoint, [{ value: c.value + 1n, script: WALLET }]);
+      await check('output worth more than input', 'reject', signP2wpkh(over, 0, c.value));
+      const cheap = spend(c.outpoint, [{ value: c.value - 50n, script: WALLET }]);
+      await check('fee below the relay minimum', 'reject', signP2wpkh(cheap, 0, c.value));
+      const dust = spend(c.outpoint, [...pay(c.value - 293n), { value: 293n, script: p2wpkhScript(crypto.hash160(key('d').pubkey)) }]);
+      await check('293-sat P2WPKH output is dust', 'reject', signP2wpkh(dust, 0, c.value));
+      const notDust = spend(c.outpoint, [...pay(c.value - 294n), { value: 294n, script: p2wpkhScript(crypto.hash160(key('d').pubkey)) }]);
+      await check('294-sat P2WPKH output is not dust', 'accept', signP2wpkh(notDust, 0, c.value));
+      const young = coinbase(40);
+      await check('immature coinbase (depth 91)', 'reject', signP2wpkh(spend(young.outpoint, pay(young.value)), 0, young.value));
+      const edge = coinbase(31);
+      await check('coinbase at depth exactly 100', 'accept', signP2wpkh(spend(edge.outpoint, pay(edge.value)), 0, edge.value));
+      const lockNext = spend(c.outpoint, pay(c.value), { locktime: chain.height + 1, sequence: 0xfffffffe });
+      await check('nLockTime = tip + 1', 'reject', signP2wpkh(lockNext, 0, c.value));
+      const lockTip = spend(c.outpoint, pay(c.value), { locktime: chain.height, sequence: 0xfffffffe });
+      await check('nLockTime = tip', 'accept', signP2wpkh(lockTip, 0, c.value));
+      const lockFinal = spend(c.outpoint, pay(c.value), { locktime: chain.height + 100, sequence: 0xffffffff });
+      await check('future nLockTime with final nSequence', 'accept', signP2wpkh(lockFinal, 0, c.value));
+      await check('missing input', 'reject', signP2wpkh(spend({ txid: crypto.sha256(ONE), vout: 0 }, pay(c.value)), 0, c.value));
+      const v3 = { ...spend(c.outpoint, pay(c.value)), version: 3 };
+      await check('version 3 is non-standard in Core 26', 'reject', signP2wpkh(v3, 0, c.value));
+    });
+
+    // BOLT 3 scripts: one setup transaction creates an output of each, confirmed on both chains.
+    const fa = key('funding-a');
+    const fb = key('funding-b');
+    const rev = key('revocation');
+    const delayed = key('delayed');
+    const local = key('local-htlc');
+    const remote = key('remote-htlc');
+    const anchorKey = key('anchor');
+    const preimage = crypto.sha256(new TextEncoder().encode('diff-preimage'));
+    const paymentHash = crypto.sha256(preimage);
+    const htlcKeys = { revocationPubkeyHash: crypto.hash160(rev.pubkey), broadcasterHtlcPubkey: local.pubkey, countersignatoryHtlcPubkey: remote.pubkey };
+    const DELAY = 5;
+    const BTC = 100_000_000n;
+    const scripts: { funding: Uint8Array; toLocal: Uint8Array; offered: Uint8Array; received: Uint8Array; anchor: Uint8Array; toRemote: Uint8Array } = {
+      funding: fundingScript(fa.pubkey, fb.pubkey),
+      toLocal: toLocalScript(rev.pubkey, DELAY, delayed.pubkey),
+      offered: offeredHtlcScript(htlcKeys, paymentHash, false),
+      received: EMPTY,
+      anchor: anchorScript(anchorKey.pubkey),
+      toRemote: toRemoteAnchorsScript(remote.pubkey),
+    };
+    let expiry = 0;
+    let setup: Uint8Array;
+    const out = (vout: number): OutPoint => ({ txid: setup, vout });
+    // Output indexes of the setup transaction.
+    const O = { funding: 0, toLocal: 1, offered: 2, received: 3, anchor: 4, toRemote: 5, p2wpkh: 6, p2shP2wpkh: 7, p2pkh: 8 } as const;
+    const P2SH_REDEEM = p2wpkhScript(crypto.hash160(K.pubkey));
+
+    test('setup: one output per BOLT 3 script, confirmed once', async () => {
+      expiry = chain.height + 4;
+      scripts.received = receivedHtlcScript(htlcKeys, paymentHash, expiry, false);
+      const c = coinbase(2);
+      const outputs: TxOut[] = [
+        { value: BTC, script: p2wshForScript(scripts.funding, crypto) },
+        { value: BTC, script: p2wshForScript(scripts.toLocal, crypto) },
+        { value: BTC, script: p2wshForScript(scripts.offered, crypto) },
+        { value: BTC, script: p2wshForScript(scripts.received, crypto) },
+        { value: 330n, script: p2wshForScript(scripts.anchor, crypto) },
+        { value: BTC, script: p2wshForScript(scripts.toRemote, crypto) },
+        { value: BTC, script: WALLET },
+        { value: BTC, script: p2shScript(crypto.hash160(P2SH_REDEEM)) },
+        { value: BTC, script: p2pkhScript(crypto.hash160(K.pubkey)) },
+      ];
+      const total = outputs.reduce((s, o) => s + o.value, 0n);
+      outputs.push({ value: c.value - total - FEE, script: WALLET });
+      setup = await submitBoth(signP2wpkh(spend(c.outpoint, outputs), 0, c.value));
+      await mineBoth(1);
+      assert.equal(chain.getConfirmations(setup), 1);
+    });
+
+    const wsh = (vout: number, script: Uint8Array, witness: (tx: Transaction, sig: (k: typeof K, t?: number) => Uint8Array) => Uint8Array[], opts: { sequence?: number; locktime?: number; value?: bigint } = {}) => {
+      const value = opts.value ?? BTC;
+      const tx = spend(out(vout), pay(value), opts);
+      const sig = (k: typeof K, t = SIGHASH_ALL) => witnessSig(tx, 0, script, value, k, t);
+      return withWitness(tx, 0, [...witness(tx, sig), script]);
+    };
+
+    test('BOLT 3 spends at one confirmation', async () => {
+      const [first, second] = compareBytes(fa.pubkey, fb.pubkey) <= 0 ? [fa, fb] : [fb, fa];
+      await check('funding 2-of-2', 'accept', wsh(O.funding, scripts.funding, (_t, s) => [EMPTY, s(first), s(second)]));
+      await check('funding 2-of-2, signatures swapped', 'reject', wsh(O.funding, scripts.funding, (_t, s) => [EMPTY, s(second), s(first)]));
+      await check('funding 2-of-2, non-null dummy', 'reject', wsh(O.funding, scripts.funding, (_t, s) => [ONE, s(first), s(second)]));
+      await check('funding 2-of-2, bad signature', 'reject', wsh(O.funding, scripts.funding, (_t, s) => [EMPTY, corrupt(s(first)), s(second)]));
+      await check('funding 2-of-2, high-S signature', 'reject', wsh(O.funding, scripts.funding, (_t, s) => [EMPTY, s(first), highS(s(second))]));
+      await check('funding 2-of-2, one signature by a stranger', 'reject', wsh(O.funding, scripts.funding, (_t, s) => [EMPTY, s(first), s(key('stranger'))]));
+      {
+        const wrong = fundingScript(fa.pubkey, key('x').pubkey);
+        const tx = spend(out(O.funding), pay(BTC));
+        const s = (k: typeof K) => witnessSig(tx, 0, wrong, BTC, k);
+        await check('funding 2-of-2, wrong witness script', 'reject', withWitness(tx, 0, [EMPTY, s(fa), s(key('x')), wrong]));
+      }
+      await check('to_local revocation branch', 'accept', wsh(O.toLocal, scripts.toLocal, (_t, s) => [s(rev), ONE]));
+      await check('to_local revocation branch, non-minimal IF argument', 'reject', wsh(O.toLocal, scripts.toLocal, (_t, s) => [s(rev), Uint8Array.of(2)]));
+      await check('to_local revocation branch, delayed key', 'reject', wsh(O.toLocal, scripts.toLocal, (_t, s) => [s(delayed), ONE]));
+      await check('to_local delayed branch, 1 of 5 confirmations', 'reject', wsh(O.toLocal, scripts.toLocal, (_t, s) => [s(delayed), EMPTY], { sequence: DELAY }));
+      await check('offered HTLC, remote with preimage', 'accept', wsh(O.offered, scripts.offered, (_t, s) => [s(remote), preimage]));
+      await check('offered HTLC, wrong preimage', 'reject', wsh(O.offered, scripts.offered, (_t, s) => [s(remote), paymentHash]));
+      await check('offered HTLC, revocation', 'accept', wsh(O.offered, scripts.offered, (_t, s) => [s(rev), rev.pubkey]));
+      await check('offered HTLC, HTLC-timeout 2-of-2 path', 'accept', wsh(O.offered, scripts.offered, (_t, s) => [EMPTY, s(remote), s(local), EMPTY]));
+      await check('received HTLC, HTLC-success path', 'accept', wsh(O.received, scripts.received, (_t, s) => [EMPTY, s(remote), s(local), preimage]));
+      await check('received HTLC, revocation', 'accept', wsh(O.received, scripts.received, (_t, s) => [s(rev), rev.pubkey]));
+      await check('received HTLC timeout, nLockTime not yet final', 'reject', wsh(O.received, scripts.received, (_t, s) => [s(remote), EMPTY], { locktime: expiry, sequence: 0xfffffffe }));
+      await check('received HTLC timeout, nLockTime below cltv_expiry', 'reject', wsh(O.received, scripts.received, (_t, s) => [s(remote), EMPTY], { locktime: expiry - 2, sequence: 0xfffffffe }));
+      await check('to_remote (anchors), CSV 1 at 1 confirmation', 'accept', wsh(O.toRemote, scripts.toRemote, (_t, s) => [s(remote)], { sequence: 1 }));
+      await check('to_remote (anchors), nSequence 0', 'reject', wsh(O.toRemote, scripts.toRemote, (_t, s) => [s(remote)], { sequence: 0 }));
+      {
+        // An anchor is 330 sat: its owner bumps fees with a second input (CPFP).
+        const tx: Transaction = {
+          version: 2,
+          inputs: [
+            { prevout: out(O.anchor), scriptSig: EMPTY, sequence: 0xffffffff, witness: [] },
+            { prevout: out(O.p2wpkh), scriptSig: EMPTY, sequence: 0xffffffff, witness: [] },
+          ],
+          outputs: pay(BTC + 330n),
+          locktime: 0,
+        };
+        const signed = signP2wpkh(withWitness(tx, 0, [witnessSig(tx, 0, scripts.anchor, 330n, anchorKey), scripts.anchor]), 1, BTC);
+        await check('anchor, owner spend with a fee input', 'accept', signed);
+        const anyone = signP2wpkh(withWitness({ ...tx, inputs: [{ ...tx.inputs[0]!, sequence: 16 }, tx.inputs[1]!] }, 0, [EMPTY, scripts.anchor]), 1, BTC);
+        await check('anchor, anyone before 16 confirmations', 'reject', anyone);
+      }
+      {
+        const tx = spend(out(O.p2shP2wpkh), pay(BTC));
+        const signed = withWitness(tx, 0, [witnessSig(tx, 0, p2wpkhCode(K.pubkey), BTC, K), K.pubkey]);
+        const scriptSig = concat(Uint8Array.of(P2SH_REDEEM.length), P2SH_REDEEM);
+        await check('P2SH-P2WPKH', 'accept', { ...signed, inputs: [{ ...signed.inputs[0]!, scriptSig }] });
+        await check('P2SH-P2WPKH, extra scriptSig push', 'reject', { ...signed, inputs: [{ ...signed.inputs[0]!, scriptSig: concat(Uint8Array.of(0x51), scriptSig) }] });
+      }
+      {
+        const prev = p2pkhScript(crypto.hash160(K.pubkey));
+        const tx = spend(out(O.p2pkh), pay(BTC));
+        const sig = encodeWitnessSignature(crypto.signEcdsa(legacySighash(tx, 0, prev, SIGHASH_ALL, crypto), K.secret), SIGHASH_ALL);
+        const scriptSig = concat(Uint8Array.of(sig.length), sig, Uint8Array.of(33), K.pubkey);
+        await check('P2PKH (legacy sighash)', 'accept', { ...tx, inputs: [{ ...tx.inputs[0]!, scriptSig }] });
+        await check('P2PKH with a witness', 'reject', { ...tx, inputs: [{ ...tx.inputs[0]!, scriptSig, witness: [ONE] }] });
+      }
+    });
+
+    test('mempool chains and double spends', async () => {
+      const parent = signP2wpkh(spend(out(O.p2wpkh), pay(BTC)), 0, BTC);
+      const pid = await submitBoth(parent);
+      const child = signP2wpkh(spend({ txid: pid, vout: 0 }, pay(BTC - FEE)), 0, BTC - FEE);
+      await check('child of an unconfirmed parent', 'accept', child);
+      const rival = signP2wpkh(spend(out(O.p2wpkh), [{ value: BTC - 3n * FEE, script: WALLET }]), 0, BTC);
+      await check('double spend of a mempool transaction', 'reject', rival);
+      await check('the mempool transaction again', 'reject', parent);
+    });
+
+    test('CSV and CLTV spends once mature', async () => {
+      await mineBoth(DELAY - 1);
+      assert.equal(chain.getConfirmations(setup), DELAY);
+      await check('to_local delayed branch after to_self_delay', 'accept', wsh(O.toLocal, scripts.toLocal, (_t, s) => [s(delayed), EMPTY], { sequence: DELAY }));
+      await check('to_local delayed branch, nSequence below to_self_delay', 'reject', wsh(O.toLocal, scripts.toLocal, (_t, s) => [s(delayed), EMPTY], { sequence: DELAY - 1 }));
+      // 65535 × 512 s: unmet on both chains whatever their block times (ours advance 600 s a block, Core's follow the clock).
+      await check('to_local delayed branch, 388-day time-based nSequence', 'reject', wsh(O.toLocal, scripts.toLocal, (_t, s) => [s(delayed), EMPTY], { sequence: 0x00400000 | 0xffff }));
+      await check('received HTLC timeout after cltv_expiry', 'accept', wsh(O.received, scripts.received, (_t, s) => [s(remote), EMPTY], { locktime: expiry, sequence: 0xfffffffe }));
+      await check('received HTLC timeout, final nSequence', 'reject', wsh(O.received, scripts.received, (_t, s) => [s(remote), EMPTY], { locktime: expiry, sequence: 0xffffffff }));
+      await mineBoth(16 - DELAY);
+      const tx: Transaction = {
+        version: 2,
+        inputs: [
+          { prevout: out(O.anchor), scriptSig: EMPTY, sequence: 16, witness: [EMPTY, scripts.anchor] },
+          { prevout: out(O.toRemote), scriptSig: EMPTY, sequence: 1, witness: [] },
+        ],
+        outputs: pay(BTC + 330n),
+        locktime: 0,
+      };
+      await check('anchor, anyone after 16 confirmations', 'accept', withWitness(tx, 1, [witnessSig(tx, 1, scripts.toRemote, BTC, remote), scripts.toRemote]));
+    });
+
+    test('verdicts agree', () => {
+      const bad = outcomes.filter((o) => o.ours.startsWith('accept') !== o.core.startsWith('accept') || !o.core.startsWith(o.expected));
+      const table = outcomes.map((o) => `${o.name.padEnd(58)} ours: ${o.ours.padEnd(60)} core: ${o.core}`).join('\n');
+      assert.ok(outcomes.length >= 20, `only ${outcomes.length} cases`);
+      assert.equal(bad.length, 0, `verdicts differ (or differ from the case's intent):\n${table}`);
+      if (process.env.LNTS_DIFF_VERBOSE) console.log(table);
+    });
+
+    test('reject reasons agree too', () => {
+      // testmempoolaccept renames TX_MISSING_INPUTS' 'bad-txns-inputs-missingorspent' to 'missing-inputs'.
+      const norm = (s: string) => s.replace('reject: missing-inputs', 'reject: bad-txns-inputs-missingorspent');
+      const diff = outcomes.filter((o) => norm(o.core) !== o.ours);
+      assert.equal(diff.length, 0, diff.map((o) => `${o.name}\n  ours: ${o.ours}\n  core: ${o.core}`).join('\n'));
+    });
+  });
+}
