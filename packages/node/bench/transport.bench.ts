@@ -1,0 +1,127 @@
+/**
+ * BOLT 8 transport cost per crypto backend, in memory (no sockets): full three-act handshakes per
+ * second, and the encrypt + decrypt round trip of 65535-byte messages (the BOLT 8 maximum, since
+ * the 2-byte length prefix cannot express 64 KiB = 65536) in MB/s (10^6 bytes of plaintext per
+ * second) and of 100-byte messages in messages/s.
+ *
+ * The ceiling is Node's own ChaCha20-Poly1305 (`createCipheriv`/`createDecipheriv`) sealing and
+ * opening the same message sizes once each, with no framing, no length prefix and no key rotation;
+ * `"ratio"` = transport figure / ceiling. Ceiling and backends are measured in interleaved slices
+ * and reported as medians, because the machine is shared.
+ */
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import type { CryptoBackend } from '@lnts/lightning/crypto';
+import { nobleBackend } from '@lnts/lightning/crypto';
+import { PeerChannelEncryptor, TransportError } from '@lnts/lightning/ln';
+import { loadNativeBackend, loadWasmBackend } from '../src/crypto/index.js';
+import { emit, opsPerSec } from './util.js';
+
+const MIN_MS = Number(process.env.BENCH_MS ?? 1000);
+
+function backends(): CryptoBackend[] {
+  const out: CryptoBackend[] = [];
+  for (const load of [loadNativeBackend, loadWasmBackend]) {
+    try {
+      out.push(load());
+    } catch (e) {
+      console.error(`skipping backend: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  out.push(nobleBackend);
+  return out;
+}
+
+const secret = (b: number) => new Uint8Array(32).fill(b);
+const INI_SECRET = secret(0x11);
+const INI_EPH = secret(0x12);
+const RES_SECRET = secret(0x21);
+const RES_EPH = secret(0x22);
+
+function must<T>(r: T | TransportError): T {
+  if (r instanceof TransportError) throw r;
+  return r;
+}
+
+/** One complete handshake between two fresh encryptors. */
+function handshake(c: CryptoBackend, resId: Uint8Array) {
+  const { enc: ini, actOne } = PeerChannelEncryptor.newOutbound(c, INI_SECRET, resId, INI_EPH);
+  const res = PeerChannelEncryptor.newInbound(c, RES_SECRET, RES_EPH);
+  const two = must(res.feed(actOne)).send!;
+  const three = must(ini.feed(two)).send!;
+  if (!must(res.feed(three)).handshakeComplete) throw new Error('handshake did not complete');
+  return { ini, res };
+}
+
+/** Encrypt on one side, decrypt on the other: `per` messages per call. */
+function roundTrips(c: CryptoBackend, size: number, per: number): () => number {
+  const { ini, res } = handshake(c, c.publicKey(RES_SECRET));
+  const msg = new Uint8Array(size).fill(0x5a);
+  return () => {
+    for (let i = 0; i < per; i++) {
+      const r = must(res.feed(ini.encryptMessage(msg)));
+      if (r.messages.length !== 1) throw new Error('lost a message');
+    }
+    return per;
+  };
+}
+
+/** Node's raw AEAD: seal then open `size` bytes, once each. */
+function ceilingOps(size: number, per: number): () => number {
+  const key = new Uint8Array(32).fill(7);
+  const nonce = new Uint8Array(12);
+  const msg = new Uint8Array(size).fill(0x5a);
+  const opts = { authTagLength: 16 } as const;
+  return () => {
+    for (let i = 0; i < per; i++) {
+      const e = createCipheriv('chacha20-poly1305', key, nonce, opts);
+      const ct = e.update(msg);
+      e.final();
+      const tag = e.getAuthTag();
+      const d = createDecipheriv('chacha20-poly1305', key, nonce, opts);
+      d.setAuthTag(tag);
+      d.update(ct);
+      d.final();
+    }
+    return per;
+  };
+}
+
+const all = backends();
+
+for (const c of all) {
+  const resId = c.publicKey(RES_SECRET);
+  emit({
+    bench: 'transport.handshake',
+    unit: 'handshakes/s',
+    value: opsPerSec(() => {
+      handshake(c, resId);
+      return 1;
+    }, MIN_MS),
+    backend: c.name,
+  });
+}
+
+const ROUNDS = 5;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const SIZES = [
+  { size: 65535, bench: 'transport.throughput', unit: 'MB/s', per: 1, scale: 65535 / 1e6 },
+  { size: 100, bench: 'transport.messages', unit: 'msgs/s', per: 50, scale: 1 },
+];
+for (const s of SIZES) {
+  // Interleave short slices of the ceiling and of each backend and keep medians, so a change in
+  // the shared machine's load hits every series alike.
+  const slice = MIN_MS / 3;
+  const ceil = ceilingOps(s.size, s.per);
+  const runs = all.map((c) => ({ c, fn: roundTrips(c, s.size, s.per), values: [] as number[] }));
+  const ceilings: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    ceilings.push(opsPerSec(ceil, slice) * s.scale);
+    for (const x of runs) x.values.push(opsPerSec(x.fn, x.c.name === 'noble' ? slice / 3 : slice) * s.scale);
+  }
+  const ceiling = median(ceilings);
+  emit({ bench: s.bench, unit: s.unit, value: ceiling, backend: 'ceiling', msgBytes: s.size, what: 'node:crypto chacha20-poly1305 seal+open', rounds: ROUNDS });
+  for (const x of runs) {
+    const value = median(x.values);
+    emit({ bench: s.bench, unit: s.unit, value, backend: x.c.name, msgBytes: s.size, ceiling, ratio: value / ceiling, rounds: ROUNDS });
+  }
+}
