@@ -1,6 +1,9 @@
 /**
- * `@lnts/node`: Node.js adapters for the lnts core — TCP for `PeerManager`, fast crypto backends,
- * and (as they land) persistence, block sources, the embedded regtest chain and the CLI.
+ * `@lnts/node`: Node.js adapters for the lnts core — TCP for `PeerManager`, fast crypto backends
+ * (libsecp256k1 native or WASM, OpenSSL hashes and AEAD), and the embedded regtest chain with its
+ * wallet and block source.
  * @module
  */
 export * from './net/tcp.js';
+export * from './crypto/index.js';
+export * as regtest from './regtest/index.js';
