@@ -20,6 +20,7 @@
  */
 import { type CryptoBackend, nobleBackend } from '@lnts/lightning/crypto';
 import { readFileSync } from 'node:fs';
+import type * as LDK from 'lightningdevkit';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import {
@@ -68,16 +69,15 @@ const HTLC = { amountMsat: 1_001_000n, cltvExpiry: 800_144 + 144 };
 
 /**
  * LDK's `peel_payment_onion` per second on an onion for a `KeysManager` node, or `null` when the
- * `lightningdevkit` package is not installed. Bindings are untyped here on purpose: they are
- * loaded at run time only, so a missing package cannot break the bench's type-check.
+ * `lightningdevkit` package is not installed (it is imported by name at run time for that reason).
  */
 async function ldkPeelRate(): Promise<number | null> {
+  let ldk: typeof LDK;
   try {
     const require = createRequire(import.meta.url);
     const dir = dirname(require.resolve('lightningdevkit/package.json'));
     const name = 'lightningdevkit';
-    // biome-ignore lint/suspicious/noExplicitAny: the bindings are loaded dynamically and untyped
-    const ldk: any = await import(name);
+    ldk = (await import(name)) as typeof LDK;
     const log = console.log;
     console.log = () => {}; // the bindings print a banner; keep stdout to JSON lines
     try {
@@ -85,27 +85,29 @@ async function ldkPeelRate(): Promise<number | null> {
     } finally {
       console.log = log;
     }
-    const signer = ldk.KeysManager.constructor_new(new Uint8Array(32).fill(7), 0n, 0).as_NodeSigner();
-    const nodeId: Uint8Array = signer.get_node_id(ldk.Recipient.LDKRecipient_Node).res;
-    const onion = constructOnionPacket(nobleBackend, { sessionKey, hops: route(nobleBackend, nodeId), associatedData: paymentHash }).onion;
-    // update_add_htlc payload: channel_id, id, amount_msat, payment_hash, cltv_expiry, onion.
-    const w = new Uint8Array(32 + 8 + 8 + 32 + 4 + onion.length);
-    const dv = new DataView(w.buffer);
-    dv.setBigUint64(40, HTLC.amountMsat);
-    w.set(paymentHash, 48);
-    dv.setUint32(80, HTLC.cltvExpiry);
-    w.set(onion, 84);
-    const msg = ldk.UpdateAddHTLC.constructor_read(w).res;
-    const logger = ldk.Logger.new_impl({ log() {} });
-    const check = ldk.UtilMethods.constructor_peel_payment_onion(msg, signer, logger, 799_000, false);
-    if (!check.is_ok()) return null;
-    return opsPerSec(() => {
-      ldk.UtilMethods.constructor_peel_payment_onion(msg, signer, logger, 799_000, false);
-      return 1;
-    }, minMs);
   } catch {
     return null;
   }
+  const signer = ldk.KeysManager.constructor_new(new Uint8Array(32).fill(7), 0n, 0).as_NodeSigner();
+  const id = signer.get_node_id(ldk.Recipient.LDKRecipient_Node);
+  if (!(id instanceof ldk.Result_PublicKeyNoneZ_OK)) return null;
+  const onion = constructOnionPacket(nobleBackend, { sessionKey, hops: route(nobleBackend, id.res), associatedData: paymentHash }).onion;
+  // update_add_htlc payload: channel_id, id, amount_msat, payment_hash, cltv_expiry, onion.
+  const w = new Uint8Array(32 + 8 + 8 + 32 + 4 + onion.length);
+  const dv = new DataView(w.buffer);
+  dv.setBigUint64(40, HTLC.amountMsat);
+  w.set(paymentHash, 48);
+  dv.setUint32(80, HTLC.cltvExpiry);
+  w.set(onion, 84);
+  const msg = ldk.UpdateAddHTLC.constructor_read(w);
+  if (!(msg instanceof ldk.Result_UpdateAddHTLCDecodeErrorZ_OK)) return null;
+  const logger = ldk.Logger.new_impl({ log() {} });
+  const peel = () => ldk.UtilMethods.constructor_peel_payment_onion(msg.res, signer, logger, 799_000, false);
+  if (!(peel() instanceof ldk.Result_PendingHTLCInfoInboundHTLCErrZ_OK)) return null;
+  return opsPerSec(() => {
+    peel();
+    return 1;
+  }, minMs);
 }
 
 const ldkPeel = wanted('onion.peel') ? await ldkPeelRate() : null;

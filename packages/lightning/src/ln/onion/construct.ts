@@ -7,7 +7,7 @@ import type { CryptoBackend } from '../../crypto/backend.js';
 import { concat } from '../../util/bytes.js';
 import { InvalidRoute } from '../../util/errors.js';
 import { ByteWriter } from '../../util/ser/writer.js';
-import { onionKey, stream, xorInto, xorStream } from './keys.js';
+import { keystream, onionKey, xorInto, xorStream } from './keys.js';
 import { encodeOnionPacket, HMAC_LEN, ONION_VERSION, PAYMENT_HOP_PAYLOADS_LEN } from './packet.js';
 
 /** What the origin shares with one hop: the ECDH secret and the ephemeral key that hop sees. */
@@ -64,7 +64,7 @@ export function generateFiller(
     const rho = onionKey(c, 'rho', sharedSecrets[i]!);
     // The hop sees `hop_payloads || zeros`, decrypts from stream offset 0 and drops `shift` bytes:
     // what was at [L - len, L + shift) of its view becomes the new filler.
-    xorInto(filler, stream(c, rho, len + shift, hopPayloadsLen - len));
+    xorInto(filler, keystream(c, rho, len + shift, hopPayloadsLen - len));
     len += shift;
   }
   return filler;
@@ -126,7 +126,7 @@ export function constructOnionPacket(c: CryptoBackend, opts: ConstructOptions): 
   const filler = generateFiller(c, secrets, shifts, L);
 
   // Random-looking start so the unused tail reveals nothing about the route length.
-  let payloads = stream(c, onionKey(c, 'pad', opts.sessionKey), L);
+  let payloads = keystream(c, onionKey(c, 'pad', opts.sessionKey), L);
   let nextHmac: Uint8Array = new Uint8Array(HMAC_LEN);
   for (let i = hops.length - 1; i >= 0; i--) {
     const shift = shifts[i]!;

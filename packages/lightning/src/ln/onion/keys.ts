@@ -46,7 +46,7 @@ export function xorStream(c: CryptoBackend, key: Uint8Array, data: Uint8Array, o
 }
 
 /** `length` bytes of the stream of `key` from byte `offset`. */
-export function stream(c: CryptoBackend, key: Uint8Array, length: number, offset = 0): Uint8Array {
+export function keystream(c: CryptoBackend, key: Uint8Array, length: number, offset = 0): Uint8Array {
   return xorStream(c, key, new Uint8Array(length), offset);
 }
 

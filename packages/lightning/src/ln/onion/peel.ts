@@ -7,7 +7,7 @@ import type { CryptoBackend } from '../../crypto/backend.js';
 import { concat, equalBytes, isZero } from '../../util/bytes.js';
 import { DecodeError } from '../../util/errors.js';
 import { ByteReader } from '../../util/ser/reader.js';
-import { onionKey, stream, xorStream } from './keys.js';
+import { keystream, onionKey, xorStream } from './keys.js';
 import { decodeOnionPacket, encodeOnionPacket, HMAC_LEN, ONION_VERSION } from './packet.js';
 import { BADONION, PERM } from './failure_codes.js';
 
@@ -142,7 +142,7 @@ export function peelOnionPacket(
   // The next hop's payloads: ours minus what we consumed, then the stream over the appended zeros.
   const next = new Uint8Array(L);
   next.set(plain.subarray(shift), 0);
-  next.set(stream(c, rho, shift, L), L - shift);
+  next.set(keystream(c, rho, shift, L), L - shift);
   let nextKey: Uint8Array;
   try {
     nextKey = c.pointMultiply(p.publicKey, c.sha256(concat(p.publicKey, ss)));
