@@ -18,7 +18,9 @@ import { buildCommitmentTx, type CommitmentHtlc, commitmentObscureFactor } from 
 import { signHtlcTxs } from '../../../src/ln/chan_utils/htlc_tx.js';
 import { derivePrivateKey, deriveTxCreationKeys } from '../../../src/ln/chan_utils/keys.js';
 import { INITIAL_COMMITMENT_NUMBER } from '../../../src/ln/chan_utils/secrets.js';
-import { signCommitmentTx } from '../../../src/ln/chan_utils/signing.js';
+import { buildClosingTx } from '../../../src/ln/chan_utils/closing.js';
+import { fundingScript } from '../../../src/ln/chan_utils/scripts.js';
+import { signCommitmentTx, signFundingSpend } from '../../../src/ln/chan_utils/signing.js';
 import { toHex } from '../../../src/util/hex.js';
 
 const SEED = Number(process.env.FC_SEED ?? 20261124);
@@ -194,6 +196,46 @@ describe('cross-check with LDK (lightningdevkit 0.1.0)', { skip: available ? fal
         assert.deepEqual(signed.res.get_b().map(toHex), ours.map(toHex));
       }),
       { seed: SEED, numRuns: 40 },
+    );
+  });
+
+  test('legacy closing transactions: same bytes, same sighash, same signature as LDK ClosingTransaction', () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 0n, max: 5_000_000n }),
+        fc.bigInt({ min: 0n, max: 5_000_000n }),
+        fc.constantFrom(22, 34),
+        fc.constantFrom(22, 34, 25),
+        fc.integer({ min: 0, max: 255 }),
+        (holderSat, counterpartySat, holderLen, counterpartyLen, salt) => {
+          const script = (len: number, tag: number) =>
+            len === 25 ? Uint8Array.of(0x76, 0xa9, 20, ...new Uint8Array(20).fill(tag), 0x88, 0xac) : Uint8Array.of(0, len - 2, ...new Uint8Array(len - 2).fill(tag));
+          const holderScript = script(holderLen, salt);
+          const counterpartyScript = script(counterpartyLen, salt ^ 1);
+          const outpoint = { txid: crypto.sha256(Uint8Array.of(salt)), vout: salt % 3 };
+          // LDK's ClosingTransaction takes final values (fee already taken, dust already dropped).
+          const ours = buildClosingTx({
+            fundingOutpoint: outpoint,
+            toHolderValueMsat: holderSat * 1000n,
+            toCounterpartyValueMsat: counterpartySat * 1000n,
+            holderScript,
+            counterpartyScript,
+            feeSat: 0n,
+            holderPaysFee: true,
+            dustLimitSat: 0n,
+            variant: 'legacy',
+          });
+          const theirs = ldk.ClosingTransaction.constructor_new(holderSat, counterpartySat, holderScript, counterpartyScript, ldk.OutPoint.constructor_new(outpoint.txid, outpoint.vout)).trust();
+          assert.equal(toHex(serializeTx(ours)), toHex(theirs.built_transaction()));
+          const secretA = crypto.sha256(Uint8Array.of(1, salt));
+          const pubA = crypto.publicKey(secretA);
+          const pubB = crypto.publicKey(crypto.sha256(Uint8Array.of(2, salt)));
+          const ws = fundingScript(pubA, pubB);
+          const value = holderSat + counterpartySat + 1_000n;
+          assert.equal(toHex(theirs.sign(secretA, ws, value)), toHex(signFundingSpend(ours, ws, value, secretA, crypto)));
+        },
+      ),
+      { seed: SEED, numRuns: 30 },
     );
   });
 });
