@@ -18,9 +18,11 @@ import {
 } from '@lnts/lightning/bitcoin';
 import { anchorScript, fundingScript, offeredHtlcScript, receivedHtlcScript, toLocalScript, toRemoteAnchorsScript } from '@lnts/lightning/ln/chan_utils';
 import { compareBytes, concat, toHex } from '@lnts/lightning/util';
-import { RegtestChain } from '../../src/regtest/index.js';
+import { evalScript, RegtestChain, STANDARD_FLAGS, ScriptFailure, TransactionSignatureChecker } from '../../src/regtest/index.js';
 import type { Bitcoind } from './bitcoind.js';
 import { startBitcoind } from './bitcoind.js';
+import fc from 'fast-check';
+import { randomScript, randomSequence, randomStack } from './random_scripts.js';
 import { corrupt, crypto, highS, key, p2wpkhCode, spend, withWitness, witnessSig } from './helpers.js';
 
 // Differential test against Bitcoin Core 26: the same transactions go to the embedded chain and
@@ -31,6 +33,30 @@ import { corrupt, crypto, highS, key, p2wpkhCode, spend, withWitness, witnessSig
 // mempool parents) are sent to both.
 
 const BITCOIND = process.env.BITCOIND;
+const EMPTY = new Uint8Array(0);
+const ONE = Uint8Array.of(1);
+
+const CANDIDATE_STACKS: Uint8Array[][] = [[], [ONE], [ONE, ONE], [EMPTY], [ONE, EMPTY], [EMPTY, ONE], [Uint8Array.of(2), ONE], [ONE, ONE, ONE], [Uint8Array.of(5), Uint8Array.of(3)]];
+
+/**
+ * Makes a drawn case likely valid: the first stack (the drawn one, then a few simple ones) on
+ * which `script` runs under policy flags, and a tail of DROPs for what it leaves plus OP_1.
+ * Only our interpreter chooses; Core still judges the result.
+ */
+function makeValid(script: Uint8Array, drawn: Uint8Array[], sequence: number): { script: Uint8Array; stack: Uint8Array[] } {
+  const dummy = spend({ txid: new Uint8Array(32), vout: 0 }, [], { sequence });
+  for (const stack of [drawn, ...CANDIDATE_STACKS]) {
+    const s = stack.slice();
+    try {
+      evalScript(s, script, { flags: STANDARD_FLAGS, sigversion: 'witness_v0', checker: new TransactionSignatureChecker(dummy, 0, 0n, crypto), crypto });
+    } catch (e) {
+      if (e instanceof ScriptFailure) continue;
+      throw e;
+    }
+    return { script: concat(script, new Uint8Array(s.length).fill(0x75), Uint8Array.of(0x51)), stack };
+  }
+  return { script, stack: drawn };
+}
 
 type Verdict = 'accept' | 'reject';
 interface Outcome {
@@ -44,8 +70,6 @@ const K = key('diff-wallet');
 const WALLET = p2wpkhScript(crypto.hash160(K.pubkey));
 const ADDRESS = encodeSegwitAddress('bcrt', 0, WALLET.subarray(2));
 const FEE = 2_000n;
-const EMPTY = new Uint8Array(0);
-const ONE = Uint8Array.of(1);
 
 if (!BITCOIND) {
   test.skip('differential test against Bitcoin Core skipped: set BITCOIND to the bitcoind binary (e.g. ../shared/bin/bitcoind)', () => {});
@@ -299,6 +323,38 @@ if (!BITCOIND) {
         locktime: 0,
       };
       await check('anchor, anyone after 16 confirmations', 'accept', withWitness(tx, 1, [witnessSig(tx, 1, scripts.toRemote, BTC, remote), scripts.toRemote]));
+    });
+
+    test('random scripts and witnesses (seeded): same verdicts and reasons', async () => {
+      const seed = Number(process.env.FC_SEED ?? 20261201);
+      const value = 10_000n;
+      const drawn = fc.sample(fc.tuple(randomScript, randomStack, randomSequence, fc.boolean()), { seed, numRuns: Number(process.env.LNTS_DIFF_RUNS ?? 200) });
+      // Half the cases get a tail that empties the stack and pushes 1, so many scripts are valid
+      // and the comparison covers acceptance, policy failures and consensus failures alike.
+      const cases = drawn.map(([script, stack, sequence, fix]) => ({ ...(fix ? makeValid(script, stack, sequence) : { script, stack }), sequence }));
+      const c = coinbase(3);
+      const outputs: TxOut[] = cases.map((k) => ({ value, script: p2wshForScript(k.script, crypto) }));
+      outputs.push({ value: c.value - value * BigInt(cases.length) - 100n * BigInt(cases.length) - 1_000n, script: WALLET });
+      const fid = await submitBoth(signP2wpkh(spend(c.outpoint, outputs), 0, c.value));
+      await mineBoth(1);
+      const diffs: string[] = [];
+      let accepted = 0;
+      const histogram = new Map<string, number>();
+      for (let vout = 0; vout < cases.length; vout++) {
+        const { script: sc, stack, sequence } = cases[vout]!;
+        const tx = withWitness(spend({ txid: fid, vout }, [{ value: value - 1_000n, script: WALLET }], { sequence }), 0, [...stack, sc]);
+        const [res] = await core.rpc<Array<{ allowed: boolean; 'reject-reason'?: string }>>('testmempoolaccept', [toHex(serializeTx(tx))], 0);
+        const r = chain.testAccept(tx);
+        const ours = r.ok ? 'accept' : `${r.reason}${r.scriptError ? ` (${r.detail})` : ''}`;
+        const theirs = res!.allowed ? 'accept' : res!['reject-reason']!;
+        if (r.ok) accepted++;
+        histogram.set(theirs, (histogram.get(theirs) ?? 0) + 1);
+        if (ours !== theirs) diffs.push(`script ${toHex(sc)} stack [${stack.map(toHex).join(',')}] seq ${sequence}\n  ours: ${ours}\n  core: ${theirs}`);
+      }
+      if (process.env.LNTS_DIFF_VERBOSE) console.log(histogram);
+      assert.equal(diffs.length, 0, `seed ${seed}: ${diffs.length} of ${cases.length} differ\n${diffs.join('\n')}`);
+      // The generator must exercise both outcomes for the comparison to mean anything.
+      assert.ok(accepted >= 20 && accepted <= cases.length - 20, `accepted ${accepted} of ${cases.length}`);
     });
 
     test('verdicts agree', () => {
