@@ -147,6 +147,11 @@ export interface CreatedBlindedPath {
  * `e_{i+1} = SHA256(E_i || ss_i)·e_i` unless overridden.
  * Vectors: bolt04 `route_blinding.generate`, `onion_message.generate`.
  * @throws {InvalidRoute} with no nodes; {@link CryptoError} on bad keys.
+ * @example
+ * const { path } = createBlindedPath(crypto, randomSecret, [
+ *   { nodeId: introNode, data: { shortChannelId: scid, paymentRelay, paymentConstraints } },
+ *   { nodeId: ourNodeId, data: { pathId: secretForThisInvoice } },
+ * ]);
  */
 export function createBlindedPath(
   c: CryptoBackend,

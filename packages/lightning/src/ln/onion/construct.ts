@@ -108,6 +108,11 @@ export interface ConstructOptions {
  * Vectors: bolt04 `onion`, `blinded_payment_onion`, `onion_message` (test/ln/onion/*.test.ts).
  * @throws {InvalidRoute} with no hops or when the payloads do not fit `hopPayloadsLen`.
  * @throws {CryptoError} on an invalid session key or hop key.
+ * @example
+ * const { onion, sharedSecrets } = constructOnionPacket(nobleBackend, {
+ *   sessionKey, associatedData: paymentHash,
+ *   hops: route.map((h) => ({ pubkey: h.nodeId, payload: encodeHopPayload(h.payload) })),
+ * });
  */
 export function constructOnionPacket(c: CryptoBackend, opts: ConstructOptions): BuiltOnion {
   const L = opts.hopPayloadsLen ?? PAYMENT_HOP_PAYLOADS_LEN;

@@ -97,6 +97,9 @@ export interface DecodedFailure {
  * then keeps decrypting dummy rounds up to 27 so timing does not reveal the position.
  * @param sharedSecrets - the route's shared secrets from {@link constructOnionPacket}, first hop first.
  * @returns the attributed failure, or `null` when no hop's HMAC matches (a hop garbled it).
+ * @example
+ * const f = decodeFailurePacket(crypto, built.sharedSecrets, updateFailHtlc.reason);
+ * if (f) penalize(route[f.hopIndex], f.failure);
  */
 export function decodeFailurePacket(
   c: CryptoBackend,

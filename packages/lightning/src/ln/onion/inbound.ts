@@ -106,6 +106,10 @@ export function locateInvalidTlv(payload: Uint8Array): { type: bigint; offset: n
  * introduction node, in `update_fail_malformed_htlc` after it (BOLT 2). At the final hop an HTLC
  * below `amt_to_forward` or `outgoing_cltv_value` is `final_incorrect_htlc_amount` /
  * `final_incorrect_cltv_expiry`.
+ * @example
+ * const r = decodeIncomingHtlcOnion(crypto, nodeSecret, { onion, paymentHash, amountMsat, cltvExpiry, pathKey });
+ * if (r.kind === 'fail') sendFail(buildFailurePacket(crypto, r.sharedSecret, r.failure));
+ * else if (r.kind === 'malformed') sendMalformed(r.failureCode, r.sha256OfOnion);
  */
 export function decodeIncomingHtlcOnion(c: CryptoBackend, node: NodeEcdh, htlc: IncomingHtlcOnion): InboundOnion {
   const blindedHtlc = htlc.pathKey !== undefined;

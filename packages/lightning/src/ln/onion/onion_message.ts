@@ -117,6 +117,9 @@ export type PeeledOnionMessage =
  * the node key with the path key, peels with empty associated data, decrypts the
  * `encrypted_recipient_data`, then forwards (next node id or scid, next path key) or receives.
  * Anything invalid is `ignore`: onion messages have no error replies.
+ * @example
+ * const r = peelOnionMessage(crypto, nodeSecret, onionMessage);
+ * if (r.kind === 'forward') sendTo(r.next, OnionMessage.encode(r.message));
  */
 export function peelOnionMessage(c: CryptoBackend, node: NodeEcdh, msg: OnionMessageFields): PeeledOnionMessage {
   const ignore = (reason: string): PeeledOnionMessage => ({ kind: 'ignore', reason });

@@ -85,10 +85,14 @@ export interface PeelOptions {
  * `next_hmac` taken off the front, and the rest (truncated to the incoming size) is the next
  * packet's payloads under `public_key · SHA256(public_key || ss)`.
  *
+ * Never throws on bad bytes: every failure is a returned result.
+ *
  * @param node - the node key, already tweaked by the blinding factor when the onion arrived with
  *   a path key (see `blindedNodeSecret`).
  * @param associatedData - the payment hash for HTLCs; empty for onion messages.
- * Never throws on bad bytes: every failure is a returned result.
+ * @example
+ * const r = peelOnionPacket(crypto, htlc.onionRoutingPacket, nodeSecret, htlc.paymentHash);
+ * if (r.kind === 'forward') forward(r.nextPacket, decodeHopPayload(r.payload));
  */
 export function peelOnionPacket(
   c: CryptoBackend,
