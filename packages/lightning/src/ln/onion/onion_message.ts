@@ -7,7 +7,14 @@ import type { CryptoBackend } from '../../crypto/backend.js';
 import { DecodeError, InvalidRoute } from '../../util/errors.js';
 import { decode, encode, restBytes } from '../../util/ser/codec.js';
 import { type TlvStreamValue, tlv, tlvStream } from '../../util/ser/tlv.js';
-import { type BlindedPath, blindedNodeEcdh, blindedPathCoder, decryptRecipientData, type EncryptedData } from './blinded_path.js';
+import {
+  type BlindedPath,
+  blindedNodeEcdh,
+  blindedPathCoder,
+  createBlindedPath,
+  decryptRecipientData,
+  type EncryptedData,
+} from './blinded_path.js';
 import { constructOnionPacket } from './construct.js';
 import { PAYMENT_HOP_PAYLOADS_LEN } from './packet.js';
 import { type NodeEcdh, peelOnionPacket } from './peel.js';
@@ -56,22 +63,58 @@ export interface BuildOnionMessageOptions {
   readonly content: OnionMessagePayload;
   /** `onionmsg_payloads` size; 1300 (default) or 32768 as BOLT 4 suggests. */
   readonly hopPayloadsLen?: number;
+  /**
+   * Nodes to go through before the path's introduction node, first one our peer. All onion
+   * messages are blinded, so the sender blinds this prefix itself: each node is told the next
+   * one, and the last is told to hand on `first_path_key` (`next_path_key_override`).
+   */
+  readonly intermediateNodes?: readonly Uint8Array[];
+  /** `e_0` of that prefix path (from a CSPRNG); required with `intermediateNodes`. */
+  readonly prefixPathKeySecret?: Uint8Array;
+}
+
+/**
+ * The sender's own blinded path through `nodes` that continues into `path` (BOLT 4 §"Route
+ * Blinding" › Rationale: concatenating two blinded routes with `next_path_key_override`).
+ */
+export function prependBlindedHops(
+  c: CryptoBackend,
+  pathKeySecret: Uint8Array,
+  nodes: readonly Uint8Array[],
+  path: BlindedPath,
+): BlindedPath {
+  if (nodes.length === 0) return path;
+  if (path.firstNodeId.kind !== 'pubkey') throw new InvalidRoute('introduction node given by scid; resolve it first');
+  const intro = path.firstNodeId.nodeId;
+  const prefix = createBlindedPath(
+    c,
+    pathKeySecret,
+    nodes.map((nodeId, i) => ({
+      nodeId,
+      data: i + 1 < nodes.length ? { nextNodeId: nodes[i + 1]! } : { nextNodeId: intro, nextPathKeyOverride: path.firstPathKey },
+    })),
+  ).path;
+  return { firstNodeId: prefix.firstNodeId, firstPathKey: prefix.firstPathKey, hops: [...prefix.hops, ...path.hops] };
 }
 
 /**
  * Builds an onion message along a blinded path (BOLT 4 §"The onion_message Message" › writer):
  * one layer per blinded hop, encrypted to its `blinded_node_id`, no associated data; non-final
  * payloads hold only `encrypted_recipient_data`. The message goes to the introduction node with
- * `path_key = first_path_key`. To reach an introduction node that is not a peer, prepend a path
- * of your own whose last `encrypted_data_tlv` sets `next_path_key_override` to `first_path_key`.
+ * `path_key = first_path_key`. To reach an introduction node that is not a peer, give
+ * `intermediateNodes`: a blinded prefix is made for them ({@link prependBlindedHops}).
  * Vectors: bolt04 `onion_message`.
  */
 export function buildOnionMessage(
   c: CryptoBackend,
   opts: BuildOnionMessageOptions,
 ): { firstNodeId: BlindedPath['firstNodeId']; message: OnionMessageFields } {
-  const { path } = opts;
-  if (path.hops.length === 0) throw new InvalidRoute('blinded path without hops');
+  if (opts.path.hops.length === 0) throw new InvalidRoute('blinded path without hops');
+  let { path } = opts;
+  if (opts.intermediateNodes?.length) {
+    if (!opts.prefixPathKeySecret) throw new InvalidRoute('intermediate nodes need a prefixPathKeySecret');
+    path = prependBlindedHops(c, opts.prefixPathKeySecret, opts.intermediateNodes, path);
+  }
   const last = path.hops.length - 1;
   const hops = path.hops.map((h, i) => ({
     pubkey: h.blindedNodeId,

@@ -219,4 +219,18 @@ test('LDK peels onion messages lnts builds (peel_onion_message): forward, then r
   if (!(got instanceof ldk.ParsedOnionMessageContents_Custom)) assert.fail('not our custom message');
   assert.equal(got.custom.tlv_type(), 77n);
   assert.deepEqual(got.custom.write(), Uint8Array.of(9, 9));
+
+  // The same with LDK's first node as an unblinded intermediate: lnts blinds the prefix itself.
+  const { path: tail } = createBlindedPath(c, new Uint8Array(32).fill(0x53), [{ nodeId: ids[1]!, data: {} }]);
+  const viaPrefix = buildOnionMessage(c, {
+    sessionKey: new Uint8Array(32).fill(0x54),
+    path: tail,
+    content: { unknownTlvs: [{ type: 77n, value: Uint8Array.of(8) }] },
+    intermediateNodes: [ids[0]!],
+    prefixPathKeySecret: new Uint8Array(32).fill(0x55),
+  });
+  const f2 = peelLdk(OnionMessage.encodePayload(viaPrefix.message), km[0]!);
+  if (!(f2 instanceof ldk.PeeledOnion_Forward)) assert.fail('LDK does not forward the prefixed message');
+  const r2 = peelLdk(f2._1.write(), km[1]!);
+  assert.ok(r2 instanceof ldk.PeeledOnion_Receive, 'LDK receives the prefixed message');
 });

@@ -152,3 +152,37 @@ test('onionmsg_tlv round-trips; unknown even records are refused', () => {
   assert.deepEqual(decodeOnionMessagePayload(b), p);
   assert.ok(decodeOnionMessagePayload(Uint8Array.of(0x06, 0x01, 0x00)) instanceof DecodeError);
 });
+
+test('onion messages through unblinded intermediate nodes: the sender blinds the prefix and joins the path', () => {
+  const keys = [0x61, 0x62, 0x63, 0x64].map((x) => new Uint8Array(32).fill(x));
+  const ids = keys.map((k) => c.publicKey(k));
+  const { path } = createBlindedPath(c, new Uint8Array(32).fill(0x71), [
+    { nodeId: ids[2]!, data: { nextNodeId: ids[3]! } },
+    { nodeId: ids[3]!, data: { pathId: Uint8Array.of(4) } },
+  ]);
+  const built = buildOnionMessage(c, {
+    sessionKey: new Uint8Array(32).fill(0x72),
+    path,
+    content: { invoice: Uint8Array.of(0x66) },
+    intermediateNodes: [ids[0]!, ids[1]!],
+    prefixPathKeySecret: new Uint8Array(32).fill(0x73),
+  });
+  assert.deepEqual(built.firstNodeId, { kind: 'pubkey', nodeId: ids[0]! });
+  let m = built.message;
+  for (let i = 0; i < 3; i++) {
+    const r = peelOnionMessage(c, keys[i]!, m);
+    assert.equal(r.kind, 'forward', `node ${i}`);
+    if (r.kind !== 'forward') return;
+    assert.deepEqual(r.next, { kind: 'node', nodeId: ids[i + 1]! });
+    // The last prefix node hands on the recipient's own first path key.
+    if (i === 1) assert.deepEqual(r.message.pathKey, path.firstPathKey);
+    m = r.message;
+  }
+  const end = peelOnionMessage(c, keys[3]!, m);
+  assert.equal(end.kind, 'receive');
+  if (end.kind === 'receive') assert.deepEqual(end.data.pathId, Uint8Array.of(4));
+  assert.throws(
+    () => buildOnionMessage(c, { sessionKey: new Uint8Array(32).fill(1), path, content: {}, intermediateNodes: [ids[0]!] }),
+    /prefixPathKeySecret/,
+  );
+});
