@@ -7,5 +7,6 @@
 export { type BestBackendOptions, bestBackend } from './best.js';
 export { createNativeBackend, loadNativeBackend, type NativeSecp256k1, requireNativeSecp256k1 } from './native.js';
 export { CHACHA_NODE_MIN, HAS_NODE_AEAD } from './node_primitives.js';
+export { SMALL_AEAD_MAX } from './small_aead.js';
 export { BackendUnavailable, selfTest } from './unavailable.js';
 export { createWasmBackend, loadWasmBackend, requireTinySecp256k1, type TinySecp256k1 } from './wasm.js';

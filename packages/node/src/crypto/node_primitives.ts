@@ -3,11 +3,13 @@
  * ChaCha20-Poly1305 from `node:crypto` (OpenSSL), which the native and WASM backends share.
  *
  * Measured on this project's 2-core box (Node 20, one op each, see `bench/crypto.bench.ts`):
- * OpenSSL's AEAD seals 64 KiB about 6x faster than @noble/ciphers and even a 2-byte BOLT 8 length
- * prefix faster (3.7 µs vs 5.6 µs); one-shot `crypto.hash` beats noble's SHA-256 (0.6 µs vs 0.8 µs
- * for 32 bytes) and `createHmac` beats noble's HMAC (1.8 µs vs 3.3 µs). Raw ChaCha20 is the
- * exception: `createCipheriv` costs ~3.5 µs of set-up, so noble wins below {@link CHACHA_NODE_MIN}
- * bytes and OpenSSL above (BOLT 4 onion streams are 1300+ bytes).
+ * OpenSSL's AEAD seals 64 KiB about 6-10x faster than @noble/ciphers; but `createCipheriv` costs
+ * ~3 µs of set-up per call, so AEAD plaintexts up to `SMALL_AEAD_MAX` (128) bytes go through the
+ * hand-written `small_aead.ts` instead (2-3x faster there than OpenSSL and than noble). One-shot
+ * `crypto.hash` and noble's SHA-256 are about even on 32 bytes (0.6-0.8 µs) and OpenSSL pulls ahead
+ * on longer input; `createHmac` beats noble's HMAC (1.8 µs vs 3.3 µs). Raw ChaCha20 has the same
+ * set-up cost, so noble runs it below {@link CHACHA_NODE_MIN} bytes and OpenSSL above (BOLT 4
+ * onion streams are 1300+ bytes).
  *
  * Every function checks lengths itself and throws `CryptoError` (or returns `null` for a bad tag),
  * as the core's noble backend does; outputs are fresh `Uint8Array`s, never `Buffer`s (whose
@@ -19,6 +21,7 @@ import { chacha20 as nobleChacha20 } from '@noble/ciphers/chacha.js';
 import { ripemd160 as nobleRipemd160 } from '@noble/hashes/legacy.js';
 import type { CryptoBackend } from '@lnts/lightning/crypto';
 import { CryptoError } from '@lnts/lightning/util';
+import { SMALL_AEAD_MAX, SMALL_AEAD_USABLE, smallOpen, smallSeal } from './small_aead.js';
 
 /** Below this many bytes raw ChaCha20 runs in noble (no OpenSSL set-up cost); measured crossover. */
 export const CHACHA_NODE_MIN = 256;
@@ -83,6 +86,8 @@ export function chacha20(key: Uint8Array, nonce: Uint8Array, data: Uint8Array, c
 /** ChaCha20-Poly1305 (RFC 8439) seal: ciphertext ‖ 16-byte tag, in one fresh array. */
 export function aeadSeal(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, plaintext: Uint8Array): Uint8Array {
   checkKeyNonce(key, nonce);
+  // Short messages (BOLT 8 length prefixes, most gossip) skip OpenSSL's per-call set-up.
+  if (SMALL_AEAD_USABLE && plaintext.length <= SMALL_AEAD_MAX) return smallSeal(key, nonce, ad, plaintext);
   const c = createCipheriv('chacha20-poly1305', key, nonce, AEAD_OPTS);
   if (ad.length > 0) c.setAAD(ad, { plaintextLength: plaintext.length });
   const len = plaintext.length;
@@ -97,6 +102,7 @@ export function aeadSeal(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, pla
 export function aeadOpen(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, sealed: Uint8Array): Uint8Array | null {
   const len = sealed.length - 16;
   if (len < 0 || key.length !== 32 || nonce.length !== 12) return null;
+  if (SMALL_AEAD_USABLE && len <= SMALL_AEAD_MAX) return smallOpen(key, nonce, ad, sealed);
   const d = createDecipheriv('chacha20-poly1305', key, nonce, AEAD_OPTS);
   d.setAuthTag(sealed.subarray(len));
   if (ad.length > 0) d.setAAD(ad, { plaintextLength: len });

@@ -9,11 +9,13 @@ import { test } from 'node:test';
 import type { CryptoBackend } from '@lnts/lightning/crypto';
 import { nobleBackend } from '@lnts/lightning/crypto';
 import { CryptoError, fromHex, toHex } from '@lnts/lightning/util';
+import { poly1305 as noblePoly1305 } from '@noble/ciphers/_poly1305.js';
 import fc from 'fast-check';
 import {
   BackendUnavailable,
   bestBackend,
   CHACHA_NODE_MIN,
+  SMALL_AEAD_MAX,
   createNativeBackend,
   loadNativeBackend,
   loadWasmBackend,
@@ -21,6 +23,7 @@ import {
   requireNativeSecp256k1,
   requireTinySecp256k1,
 } from '../../src/crypto/index.js';
+import { poly1305FullBlocks } from '../../src/crypto/small_aead.js';
 
 const SEED = Number(process.env.FC_SEED ?? 20261124);
 const native = loadNativeBackend();
@@ -195,7 +198,12 @@ test(
 );
 
 test('ChaCha20 (both sides of the noble/OpenSSL crossover) and ChaCha20-Poly1305 agree; tampering is null everywhere', () => {
-  const len = fc.oneof(fc.integer({ min: 0, max: 80 }), fc.integer({ min: CHACHA_NODE_MIN - 70, max: CHACHA_NODE_MIN + 70 }), fc.integer({ min: 0, max: 3000 }));
+  const len = fc.oneof(
+    fc.integer({ min: 0, max: 80 }),
+    fc.integer({ min: SMALL_AEAD_MAX - 40, max: SMALL_AEAD_MAX + 40 }),
+    fc.integer({ min: CHACHA_NODE_MIN - 70, max: CHACHA_NODE_MIN + 70 }),
+    fc.integer({ min: 0, max: 3000 }),
+  );
   fc.assert(
     fc.property(bytes32, fc.uint8Array({ minLength: 12, maxLength: 12 }), len.chain((n) => fc.uint8Array({ minLength: n, maxLength: n })), fc.uint8Array({ maxLength: 70 }), fc.nat({ max: 1_000_000 }), fc.nat(), (k, n, d, ad, counter, flipAt) => {
       agree('chacha20', [k, n, d], (b) => b.chacha20(k, n, d, counter));
@@ -212,6 +220,55 @@ test('ChaCha20 (both sides of the noble/OpenSSL crossover) and ChaCha20-Poly1305
       assert.deepEqual(agree('aeadOpen other AD', [k, n, otherAd, ct], (b) => b.aeadOpen(k, n, otherAd, ct)), { v: 'null' });
     }),
     { seed: SEED, numRuns: 150 },
+  );
+});
+
+test('the hand-written short-message AEAD: RFC 8439 §2.8.2 and Poly1305 carry edge cases agree with OpenSSL and noble', () => {
+  const key = Uint8Array.from({ length: 32 }, (_, i) => 0x80 + i);
+  const nonce = fromHex('070000004041424344454647');
+  const ad = fromHex('50515253c0c1c2c3c4c5c6c7');
+  const pt = new TextEncoder().encode("Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it.");
+  assert.ok(pt.length <= SMALL_AEAD_MAX); // so the native backend takes the hand-written path
+  const sealed = native.aeadSeal(key, nonce, ad, pt);
+  assert.equal(toHex(sealed.subarray(0, 16)), 'd31a8d34648e60db7b86afbc53ef7ec2'); // RFC 8439 §2.8.2 ciphertext start
+  assert.equal(toHex(sealed.subarray(pt.length)), '1ae10b594f09e26a7e902ecbd0600691'); // and its tag
+  assert.deepEqual(agree('rfc8439', [key, nonce, ad, pt], (b) => b.aeadSeal(key, nonce, ad, pt)), { v: toHex(sealed) });
+  // All-ones text and AD push the Poly1305 accumulator towards 2^130 - 5, where the final
+  // reduction matters; every length up to the OpenSSL hand-over is covered.
+  for (let n = 0; n <= SMALL_AEAD_MAX + 1; n++) {
+    for (const fill of [0x00, 0xff]) {
+      const k = new Uint8Array(32).fill(n);
+      const m = new Uint8Array(n).fill(fill);
+      const a = new Uint8Array(n % 33).fill(fill);
+      const out = agree(`seal ${n} x ${fill}`, [k, nonce, a, m], (b) => b.aeadSeal(k, nonce, a, m));
+      assert.ok('v' in out);
+      assert.deepEqual(agree(`open ${n}`, [], (b) => b.aeadOpen(k, nonce, a, fromHex(out.v))), { v: toHex(m) });
+    }
+  }
+});
+
+test('Poly1305 final reduction: RFC 8439 Appendix A.3 edge cases and random full blocks agree with noble', () => {
+  const ff = 'ff'.repeat(16);
+  const zero = '00'.repeat(16);
+  const r = (b: string) => b.padEnd(32, '0');
+  // [r ‖ s, message]: accumulators that land on or just above 2^130 - 5 (RFC 8439 A.3 #5-#9).
+  const cases: [string, string][] = [
+    [r('02') + zero, ff],
+    [r('02') + ff, r('02')],
+    [r('01') + zero, `${ff}f0${'ff'.repeat(15)}${r('11')}`],
+    [r('01') + zero, `${ff}fb${'fe'.repeat(15)}${'01'.repeat(16)}`],
+    [r('02') + zero, `fd${'ff'.repeat(15)}`],
+    [r('01') + zero, ff + ff],
+    [ff + ff, ff + ff + ff],
+  ];
+  for (const [k, m] of cases) {
+    assert.equal(toHex(poly1305FullBlocks(fromHex(k), fromHex(m))), toHex(noblePoly1305(fromHex(m), fromHex(k))), `key ${k} msg ${m}`);
+  }
+  fc.assert(
+    fc.property(bytes32, fc.integer({ min: 0, max: 12 }).chain((n) => fc.uint8Array({ minLength: 16 * n, maxLength: 16 * n })), (k, m) => {
+      assert.equal(toHex(poly1305FullBlocks(k, m)), toHex(noblePoly1305(m, k)));
+    }),
+    { seed: SEED, numRuns: 300 },
   );
 });
 
