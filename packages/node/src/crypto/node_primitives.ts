@@ -91,8 +91,10 @@ export function aeadSeal(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, pla
   const c = createCipheriv('chacha20-poly1305', key, nonce, AEAD_OPTS);
   if (ad.length > 0) c.setAAD(ad, { plaintextLength: plaintext.length });
   const len = plaintext.length;
-  const out = new Uint8Array(len + 16);
-  if (len > 0) out.set(c.update(plaintext));
+  // Every byte is overwritten below, so skip the zero-fill of `new Uint8Array` (64 KiB frames);
+  // allocUnsafeSlow is never pooled, so the plain view owns its whole ArrayBuffer.
+  const out = plain(Buffer.allocUnsafeSlow(len + 16));
+  out.set(c.update(plaintext));
   c.final();
   out.set(c.getAuthTag(), len);
   return out;

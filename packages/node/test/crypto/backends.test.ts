@@ -304,10 +304,17 @@ test('outputs are plain Uint8Arrays that own their bytes (no Buffer semantics le
       b.chacha20(k, n, new Uint8Array(1000)),
       b.aeadSeal(k, n, k, new Uint8Array(100)),
       b.aeadOpen(k, n, k, b.aeadSeal(k, n, k, new Uint8Array(100)))!,
+      b.aeadSeal(k, n, k, new Uint8Array(5000)),
+      b.aeadOpen(k, n, k, b.aeadSeal(k, n, k, new Uint8Array(5000)))!,
       b.publicKey(k),
       b.signEcdsa(k, k),
     ];
-    for (const o of outs) assert.equal(Object.getPrototypeOf(o), Uint8Array.prototype, b.name);
+    for (const o of outs) {
+      assert.equal(Object.getPrototypeOf(o), Uint8Array.prototype, b.name);
+      // Not a window into a shared pool: `.buffer` holds exactly these bytes.
+      assert.equal(o.byteOffset, 0, b.name);
+      assert.equal(o.buffer.byteLength, o.length, b.name);
+    }
   }
 });
 
