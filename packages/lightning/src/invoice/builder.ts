@@ -266,6 +266,10 @@ export class InvoiceBuilder {
   buildSigned(secretKey: Uint8Array): Invoice | InvoiceError {
     if (!this.crypto.isValidSecretKey(secretKey)) return new InvoiceError('bad_signature', 'invalid secret key');
     const expected = this.crypto.publicKey(secretKey);
+    // Caught here rather than as a failed verification, to say what is wrong.
+    if (this.payee !== undefined && !equal(this.payee, expected)) {
+      return new InvoiceError('payee_mismatch', 'the secret key is not the key of the n field');
+    }
     return this.finish((hash) => this.crypto.signEcdsaRecoverable(hash, secretKey), expected);
   }
 

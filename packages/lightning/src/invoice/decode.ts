@@ -42,13 +42,16 @@ export function decodeInvoice(str: string, crypto: CryptoBackend = nobleBackend)
   try {
     return decodeChecked(str, crypto);
   } catch (e) {
-    // Every path above returns its error; this only turns an unforeseen backend exception into
-    // the typed error the contract promises.
-    return new InvoiceError('bad_signature', `crypto backend failed: ${e instanceof Error ? e.message : String(e)}`);
+    // Every rule above returns its own error; this only turns an exception thrown by a
+    // third-party crypto backend (which should return null/false instead) into the typed error
+    // the contract promises.
+    return new InvoiceError('bad_signature', `crypto backend threw: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 
 function decodeChecked(str: string, crypto: CryptoBackend): Invoice | InvoiceError {
+  // Callers from plain JavaScript can pass anything; the contract is still an InvoiceError.
+  if (typeof str !== 'string') return new InvoiceError('invalid_character', 'an invoice is a string');
   // BIP 173: all upper or all lower case.
   const lower = str.toLowerCase();
   if (str !== lower && str !== str.toUpperCase()) return new InvoiceError('mixed_case', 'mixed upper and lower case');

@@ -22,8 +22,8 @@
  * wrong size, e.g. a 31-byte payment hash), `invalid_timestamp`.
  * Features (§"Feature Bits", BOLT 9): `unknown_required_feature`, `missing_feature_dependency`.
  * Signature (§"Data Part", `n` field rules): `invalid_recovery_id`, `sig_not_recoverable`,
- * `high_s_with_payee_field`, `bad_signature`, `payee_mismatch` (a signer callback signed with a
- * key other than the declared payee).
+ * `high_s_with_payee_field`, `bad_signature`, `payee_mismatch` (the builder's signing key is not the
+ * key its `n` field declares).
  */
 export type InvoiceErrorKind =
   | 'no_separator'

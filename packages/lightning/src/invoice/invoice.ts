@@ -4,7 +4,10 @@
  * @module
  */
 import { bech32 } from '@scure/base';
+import type { CryptoBackend } from '../crypto/backend.js';
+import { nobleBackend } from '../crypto/noble.js';
 import type { Features } from '../ln/features.js';
+import { equalBytes, utf8 } from '../util/bytes.js';
 import type { Fallback } from './fallback.js';
 import { type RawTaggedField, encodeDataWords } from './fields.js';
 import type { InvoiceNetwork } from './network.js';
@@ -16,7 +19,10 @@ export const DEFAULT_EXPIRY_SECS = 3600n;
 /** BOLT 11 §"Tagged Fields" `c`: min_final_cltv_expiry_delta when the field is absent, blocks. */
 export const DEFAULT_MIN_FINAL_CLTV_EXPIRY_DELTA = 18n;
 
-/** Everything an {@link Invoice} is made of (the decoder and the builder fill it in). */
+/**
+ * Everything an {@link Invoice} is made of (the decoder and the builder fill it in); each member
+ * is documented on the {@link Invoice} property of the same name.
+ */
 export interface InvoiceParts {
   readonly hrp: string;
   readonly network: InvoiceNetwork;
@@ -109,6 +115,18 @@ export class Invoice {
     this.signature = p.signature;
     this.recoveryId = p.recoveryId;
     this.signingHash = p.signingHash;
+  }
+
+  /**
+   * BOLT 11 reader: "MUST check that the SHA2 256-bit hash in the `h` field exactly matches the
+   * hashed description". True when `description` is the one this invoice commits to: equal to
+   * its `d`, or hashing (UTF-8) to its `h`.
+   * @param description - the description obtained out of band (or shown to the user).
+   * @param crypto - backend for SHA-256 (default {@link nobleBackend}).
+   */
+  matchesDescription(description: string, crypto: CryptoBackend = nobleBackend): boolean {
+    if (this.description !== undefined) return this.description === description;
+    return this.descriptionHash !== undefined && equalBytes(crypto.sha256(utf8(description)), this.descriptionHash);
   }
 
   /** When the invoice stops being payable: `timestamp + expiry`, seconds since 1970. */

@@ -163,6 +163,14 @@ describe('BOLT 11 human-readable part', () => {
   });
 });
 
+describe('BOLT 11 decoding is total', () => {
+  test('non-string input and garbage give an InvoiceError, never a throw', () => {
+    for (const x of [undefined, null, 42, {}, [], '', '1', 'ln1', 'lnbc1', '\u0000', 'é1qqqqqq']) {
+      assert.ok(decodeInvoice(x as unknown as string, crypto) instanceof InvoiceError, String(x));
+    }
+  });
+});
+
 describe('BOLT 11 tagged fields', () => {
   test('p, h, s of other than 52 words and n of other than 53 are skipped', () => {
     const other = new Uint8Array(32).fill(9);
@@ -331,6 +339,13 @@ describe('InvoiceBuilder refuses invalid invoices', () => {
     const mk = (d: string) => new InvoiceBuilder('bitcoin', crypto).paymentHash(HASH).paymentSecret(SECRET).timestamp(1).description(d);
     built(mk('a'.repeat(639)));
     refused(mk('a'.repeat(640)).build(), 'invalid_description');
+    const withText = built(builder());
+    assert.ok(withText.matchesDescription('x') && !withText.matchesDescription('y'));
+    const long = 'One piece of chocolate cake';
+    const h = built(
+      new InvoiceBuilder('bitcoin', crypto).paymentHash(HASH).paymentSecret(SECRET).timestamp(1).descriptionHash(crypto.sha256(utf8(long))),
+    );
+    assert.ok(h.matchesDescription(long, crypto) && !h.matchesDescription(`${long}.`, crypto));
     refused(mk('ナ'.repeat(214)).build(), 'invalid_description'); // 642 bytes
     refused(mk('\ud800').build(), 'invalid_description'); // a lone surrogate is not Unicode text
     refused(builder().amountPicoBtc(15n).build(), 'sub_msat_precision');
@@ -383,6 +398,7 @@ describe('InvoiceBuilder refuses invalid invoices', () => {
         .buildSignedWith((h) => crypto.signEcdsaRecoverable(h, OTHER)),
       'bad_signature',
     );
+    refused(builder().payeePubkey(PUB).buildSigned(OTHER), 'payee_mismatch');
     refused(
       builder().buildSignedWith(() => ({ sig: new Uint8Array(63), recid: 0 })),
       'bad_signature',
