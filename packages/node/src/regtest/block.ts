@@ -177,6 +177,13 @@ export function assembleBlock(
   }
 }
 
+/** A block's wire serialization: header, transaction count, transactions (what `getblock <hash> 0` returns, and what LDK's `Listen.block_connected` takes). */
+export function serializeBlock(block: RegtestBlock): Uint8Array {
+  const n = block.rawTxs.length;
+  const count = n < 0xfd ? Uint8Array.of(n) : Uint8Array.of(0xfd, n & 0xff, n >> 8);
+  return concat(block.header, count, ...block.rawTxs);
+}
+
 /** The wtxids of non-coinbase transactions, for {@link buildCoinbase}'s commitment. */
 export function wtxidsOf(txs: readonly Transaction[], crypto: CryptoBackend): Uint8Array[] {
   return txs.map((t) => computeWtxid(t, crypto));

@@ -43,8 +43,12 @@ export interface UnspentOutput {
 /** Construction options. */
 export interface RegtestChainOptions {
   readonly crypto: CryptoBackend;
-  /** Block timestamp for a new block at `height` (default: the previous block's time + 600 s). */
-  readonly blockTime?: (height: number, prevTime: number) => number;
+  /**
+   * Block timestamp for a new block at `height`, given the previous block's time and median time
+   * past (it must exceed the latter). Default: the previous block's time + 600 s. To mine blocks
+   * Bitcoin Core accepts (e.g. via `submitblock`), use Core's rule `max(mtp + 1, now)`.
+   */
+  readonly blockTime?: (height: number, prevTime: number, medianTimePast: number) => number;
 }
 
 /** What `mineBlock` puts in a block. */
@@ -109,7 +113,7 @@ export class RegtestChain {
   private readonly mempool = new Map<string, MempoolEntry>();
   private readonly mempoolSpends = new Map<string, string>();
   private readonly observers: ChainObserver[] = [];
-  private readonly blockTime: (height: number, prevTime: number) => number;
+  private readonly blockTime: (height: number, prevTime: number, medianTimePast: number) => number;
   private nonceCounter = 0;
 
   constructor(opts: RegtestChainOptions) {
@@ -305,7 +309,9 @@ export class RegtestChain {
       }
     }
     const coinbase = buildCoinbase(height, toScript, blockSubsidy(height) + fees, wtxidsOf(chosen, this.crypto), this.crypto);
-    const block = assembleBlock(height, this.tip.hash, this.blockTime(height, this.tip.time), [coinbase, ...chosen], this.nonceCounter, this.crypto);
+    const time = this.blockTime(height, this.tip.time, this.medianTimePast(this.height));
+    if (time <= this.medianTimePast(this.height)) throw new APIMisuseError(`block time ${time} is not after the median time past`);
+    const block = assembleBlock(height, this.tip.hash, time, [coinbase, ...chosen], this.nonceCounter, this.crypto);
     // Later blocks start their nonce search past this one, so a replacement block at the same
     // height with the same contents still gets a different hash.
     this.nonceCounter = (decodeHeader(block.header).nonce + 1) >>> 0;

@@ -11,3 +11,4 @@ export * from './chain.js';
 export * from './access.js';
 export * from './wallet.js';
 export * from './block_source.js';
+export * from './fee_estimator.js';

@@ -248,6 +248,17 @@ describe('BIP 143 sighash types', () => {
   });
 });
 
+describe('witness programs other than v0', () => {
+  test('taproot (v1, 32 bytes) spends are refused as unsupported; other versions are non-standard', () => {
+    const tx = withWitness(spend(fakeOutpoint('tr'), [PAY]), 0, [new Uint8Array(64)]);
+    const p2tr: TxOut = { value: VALUE, script: Uint8Array.of(0x51, 32, ...new Uint8Array(32).fill(9)) };
+    assert.equal(verifyInput(tx, 0, p2tr), 'UNSUPPORTED');
+    const v2: TxOut = { value: VALUE, script: Uint8Array.of(0x52, 2, 1, 2) };
+    assert.equal(verifyInput(tx, 0, v2), 'DISCOURAGE_UPGRADABLE_WITNESS_PROGRAM');
+    assert.equal(verifyInput(tx, 0, v2, MANDATORY_FLAGS), null, 'anyone-can-spend under consensus');
+  });
+});
+
 describe('evaluator details', () => {
   const run = (script: number[], stack: Uint8Array[] = [], flags = MANDATORY_FLAGS) => {
     const s = stack.slice();
