@@ -11,8 +11,9 @@
  * - `onion.peel_htlc`: the whole inbound step for an `update_add_htlc` at a forwarding hop
  *   (`decodeIncomingHtlcOnion`: peel, payload TLV decode, BOLT 4 payload rules).
  *
- * Every figure is given per crypto backend available (`backend` field): noble always, the
- * `@lnts/node` native/WASM backends when they exist. LDK (lightningdevkit 0.1.0, WASM, its own
+ * Every figure is given per crypto backend available (`backend` field): noble always, and the
+ * `@lnts/node` native (libsecp256k1 addon) and WASM (tiny-secp256k1) backends when their
+ * libraries load on this machine. LDK (lightningdevkit 0.1.0, WASM, its own
  * libsecp256k1) is measured in the same run on the same route shape: `peel_payment_onion` on an
  * `UpdateAddHTLC` whose onion our code built for a `KeysManager` node id. That call does the
  * work of `onion.peel_htlc` (and more than `onion.peel`), so it is given beside both. LDK's
@@ -30,20 +31,18 @@ import {
   type OnionHop,
   peelOnionPacket,
 } from '@lnts/lightning/ln/onion';
+import { loadNativeBackend, loadWasmBackend } from '../src/crypto/index.js';
 import { emit, opsPerSec, wanted } from './util.js';
 
-async function backends(): Promise<CryptoBackend[]> {
+function backends(): CryptoBackend[] {
   const out: CryptoBackend[] = [nobleBackend];
-  // The fast Node backends are another engineer's work; use them when they exist.
-  const spec = '../src/crypto/index.js';
-  try {
-    const mod = (await import(spec)) as Record<string, unknown>;
-    for (const name of ['nativeBackend', 'wasmBackend']) {
-      const b = mod[name];
-      if (b && typeof b === 'object' && typeof (b as CryptoBackend).ecdh === 'function') out.push(b as CryptoBackend);
+  // Each loader throws when its library is missing on this machine: that drops only that backend.
+  for (const load of [loadNativeBackend, loadWasmBackend]) {
+    try {
+      out.push(load());
+    } catch (e) {
+      console.error(`skipping backend: ${e instanceof Error ? e.message : String(e)}`);
     }
-  } catch {
-    // not there yet: noble only
   }
   return out;
 }
@@ -64,14 +63,14 @@ function route(c: CryptoBackend, firstHop?: Uint8Array): OnionHop[] {
   }));
 }
 
-const minMs = Number(process.env.BENCH_MS ?? 3000);
+const minMs = Number(process.env.BENCH_MS ?? 2500);
 const HTLC = { amountMsat: 1_001_000n, cltvExpiry: 800_144 + 144 };
 
 /**
- * LDK's `peel_payment_onion` per second on an onion for a `KeysManager` node, or `null` when the
+ * One LDK `peel_payment_onion` call on an onion for a `KeysManager` node, or `null` when the
  * `lightningdevkit` package is not installed (it is imported by name at run time for that reason).
  */
-async function ldkPeelRate(): Promise<number | null> {
+async function ldkPeeler(): Promise<(() => void) | null> {
   let ldk: typeof LDK;
   try {
     const require = createRequire(import.meta.url);
@@ -104,15 +103,19 @@ async function ldkPeelRate(): Promise<number | null> {
   const logger = ldk.Logger.new_impl({ log() {} });
   const peel = () => ldk.UtilMethods.constructor_peel_payment_onion(msg.res, signer, logger, 799_000, false);
   if (!(peel() instanceof ldk.Result_PendingHTLCInfoInboundHTLCErrZ_OK)) return null;
-  return opsPerSec(() => {
-    peel();
-    return 1;
-  }, minMs);
+  return () => void peel();
 }
 
-const ldkPeel = wanted('onion.peel') ? await ldkPeelRate() : null;
-const ratio = (v: number) => (ldkPeel ? v / ldkPeel : null);
-for (const c of await backends()) {
+const ldkPeel = wanted('onion.peel') ? await ldkPeeler() : null;
+for (const c of backends()) {
+  // LDK is timed next to each backend's figures, so machine load affects both sides alike.
+  const ldkRate = ldkPeel && (wanted('onion.peel') || wanted('onion.peel_htlc'))
+    ? opsPerSec(() => {
+        ldkPeel();
+        return 1;
+      }, minMs)
+    : null;
+  const ratio = (v: number) => (ldkRate ? v / ldkRate : null);
   const hops = route(c);
   const opts = { sessionKey, hops, associatedData: paymentHash };
   const onion = constructOnionPacket(c, opts).onion;
@@ -131,7 +134,7 @@ for (const c of await backends()) {
       peelOnionPacket(c, onion, k0, paymentHash);
       return 1;
     }, minMs);
-    emit({ bench: 'onion.peel', unit: 'peels/s', value: v, backend: c.name, ldk: ldkPeel, ratio: ratio(v), ldk_op: 'peel_payment_onion' });
+    emit({ bench: 'onion.peel', unit: 'peels/s', value: v, backend: c.name, ldk: ldkRate, ratio: ratio(v), ldk_op: 'peel_payment_onion' });
   }
   if (wanted('onion.peel_htlc')) {
     const k0 = nodeKeys[0]!;
@@ -142,6 +145,6 @@ for (const c of await backends()) {
       decodeIncomingHtlcOnion(c, k0, htlc);
       return 1;
     }, minMs);
-    emit({ bench: 'onion.peel_htlc', unit: 'htlcs/s', value: v, backend: c.name, ldk: ldkPeel, ratio: ratio(v), ldk_op: 'peel_payment_onion' });
+    emit({ bench: 'onion.peel_htlc', unit: 'htlcs/s', value: v, backend: c.name, ldk: ldkRate, ratio: ratio(v), ldk_op: 'peel_payment_onion' });
   }
 }

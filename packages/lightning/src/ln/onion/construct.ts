@@ -64,7 +64,8 @@ export function generateFiller(
     const rho = onionKey(c, 'rho', sharedSecrets[i]!);
     // The hop sees `hop_payloads || zeros`, decrypts from stream offset 0 and drops `shift` bytes:
     // what was at [L - len, L + shift) of its view becomes the new filler.
-    xorInto(filler, keystream(c, rho, len + shift, hopPayloadsLen - len));
+    // Generated from offset 0 (one long call) rather than from `L - len` (a short, unaligned one).
+    xorInto(filler, keystream(c, rho, hopPayloadsLen + shift).subarray(hopPayloadsLen - len));
     len += shift;
   }
   return filler;
