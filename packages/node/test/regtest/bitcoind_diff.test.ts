@@ -385,6 +385,40 @@ if (!BITCOIND) {
       assert.ok(accepted >= 10 && accepted <= cases.length - 10, `accepted ${accepted} of ${cases.length}`);
     });
 
+    test('a reorg on both chains leaves the same mempool, and our replacement block is valid for Core', async () => {
+      const setupHeight = chain.getTxLocation(setup)!.height;
+      assert.ok(chain.getConfirmations(setup)! >= 16);
+      const t1 = wsh(O.toLocal, scripts.toLocal, (_t, s) => [s(delayed), EMPTY], { sequence: DELAY });
+      const t2base: Transaction = {
+        version: 2,
+        inputs: [
+          { prevout: out(O.anchor), scriptSig: EMPTY, sequence: 16, witness: [EMPTY, scripts.anchor] },
+          { prevout: out(O.toRemote), scriptSig: EMPTY, sequence: 1, witness: [] },
+        ],
+        outputs: pay(BTC + 330n),
+        locktime: 0,
+      };
+      const t2 = withWitness(t2base, 1, [witnessSig(t2base, 1, scripts.toRemote, BTC, remote), scripts.toRemote]);
+      const id1 = await submitBoth(t1);
+      const id2 = await submitBoth(t2);
+      await mineBoth(1);
+      const disconnectFrom = setupHeight + 14;
+      assert.ok(disconnectFrom < chain.height, 'the reorg must disconnect the block holding t1 and t2');
+      const unconfirmedBefore = chain.height - disconnectFrom + 1;
+      await core.rpc('invalidateblock', txidToHex(chain.blockAt(disconnectFrom)!.hash));
+      const gone = chain.invalidate(disconnectFrom);
+      assert.equal(gone.length, unconfirmedBefore);
+      assert.equal(await core.rpc<string>('getbestblockhash'), txidToHex(chain.tip.hash));
+      // The setup is now 14 deep: t1 (CSV 5) is back in the mempool, t2 (CSV 16) is not final any more.
+      const coreMempool = (await core.rpc<string[]>('getrawmempool')).sort();
+      const ours = chain.mempoolTxids().map(txidToHex).sort();
+      assert.deepEqual(ours, coreMempool);
+      assert.ok(ours.includes(txidToHex(id1)) && !ours.includes(txidToHex(id2)));
+      assert.ok(ours.length >= 2, 'other disconnected transactions came back too');
+      await mineBoth(1);
+      assert.equal(chain.getConfirmations(id1), 1);
+    });
+
     test('verdicts agree', () => {
       const bad = outcomes.filter((o) => o.ours.startsWith('accept') !== o.core.startsWith('accept') || !o.core.startsWith(o.expected));
       const table = outcomes.map((o) => `${o.name.padEnd(58)} ours: ${o.ours.padEnd(60)} core: ${o.core}`).join('\n');
