@@ -6,7 +6,6 @@
 import { bech32 } from '@scure/base';
 import type { CryptoBackend } from '../crypto/backend.js';
 import { nobleBackend } from '../crypto/noble.js';
-import { fromUtf8Strict } from './utf8.js';
 import { parseAmount } from './amount.js';
 import { InvoiceError } from './errors.js';
 import { type Fallback, decodeFallback } from './fallback.js';
@@ -16,22 +15,29 @@ import { DEFAULT_EXPIRY_SECS, DEFAULT_MIN_FINAL_CLTV_EXPIRY_DELTA, Invoice } fro
 import { splitCurrency } from './network.js';
 import { type RouteHint, decodeRouteHint } from './route_hint.js';
 import { isHighS, signingHash } from './signature.js';
+import { fromUtf8Strict } from './utf8.js';
 import { wordsToBigint, wordsToBytes } from './words.js';
 
 const U64_MAX = (1n << 64n) - 1n;
 const BECH32_CHARS = /^[qpzry9x8gf2tvdw0s3jn54khce6mua7l]*$/;
 
 /**
- * Decodes and validates a BOLT 11 invoice.
+ * Decodes and validates a BOLT 11 invoice (BOLT 11 reader requirements, every section):
+ * - bech32 without the 90-character limit, all upper or all lower case (§"Encoding Overview");
+ * - currency `bc`, `tb`, `tbs` (signet), `bcrt`, then the amount with its multiplier and the `p`
+ *   rule (§"Human-Readable Part");
+ * - unknown fields and `f` fields of unknown version are skipped; `p`, `h`, `s` of other than 52
+ *   words and `n` of other than 53 are skipped too (all kept in `rawFields`);
+ * - a `p` and an `s` are required (a repeated one is tolerated and the first, most preferred, is
+ *   used); exactly one of `d` / `h`; `d` must be UTF-8;
+ * - `x`, `c` and `9` starting with a 0 word are rejected (the spec's SHOULD);
+ * - no unknown even feature bit, no missing dependency (§"Feature Bits", BOLT 9);
+ * - with an `n` field the signature is verified against it and must be low-S; without one the
+ *   payee is recovered, accepting high-S as libsecp256k1's `ecdsa_recover` does (§"Data Part").
  *
- * Follows every reader requirement of BOLT 11: bech32 without the 90-character limit (upper or
- * lower case, never mixed); currency `bc`, `tb`, `tbs`, `bcrt`; amount with multiplier and the
- * `p` rule; fields of the wrong length (`p`, `h`, `s` not 52 words, `n` not 53), unknown fields
- * and `f` fields of unknown version are skipped (kept in `rawFields`); at least one `p` and one `s`,
- * and one of `d`/`h` (a repeated `p` or `s` is tolerated, the first is used); no unknown even feature bit and no missing dependency (BOLT 9); `x`, `c`,
- * `9` with a leading zero word are rejected (the spec's SHOULD). The signature is checked against
- * an `n` field when present (and must then be low-S), otherwise the payee is recovered, which
- * accepts high-S signatures as libsecp256k1's `ecdsa_recover` does.
+ * Deviation: the reader text says a `p`/`h`/`s`/`n` of the wrong length MUST fail the payment,
+ * while the spec's own example "including fields which must be ignored" requires skipping them;
+ * lnts follows the example, as LDK does.
  * Vectors: BOLT 11 §"Examples" and §"Examples of Invalid Invoices", in `test/invoice/vectors.test.ts`.
  *
  * @param str - the invoice, without a `lightning:` URI prefix.
@@ -165,13 +171,14 @@ function decodeChecked(str: string, crypto: CryptoBackend): Invoice | InvoiceErr
         routeHints.push(r);
         break;
       }
+      case TAG.fallback: {
+        const f = decodeFallback(data, cur.network, crypto);
+        if (f instanceof InvoiceError) return f;
+        if (f !== undefined) fallbacks.push(f); // undefined: unknown version, skipped
+        break;
+      }
       default:
         break; // "A reader MUST skip over unknown fields" (kept in rawFields)
-    }
-    if (tag === TAG.fallback) {
-      const f = decodeFallback(data, cur.network, crypto);
-      if (f instanceof InvoiceError) return f;
-      if (f !== undefined) fallbacks.push(f);
     }
   }
 
