@@ -119,6 +119,9 @@ for (const c of backends()) {
   const hops = route(c);
   const opts = { sessionKey, hops, associatedData: paymentHash };
   const onion = constructOnionPacket(c, opts).onion;
+  // Time only correct work: every backend must build noble's onion byte for byte.
+  const reference = constructOnionPacket(nobleBackend, { ...opts, hops: route(nobleBackend) }).onion;
+  if (onion.length !== reference.length || onion.some((b, i) => b !== reference[i])) throw new Error(`${c.name} builds a different onion`);
   if (wanted('onion.build_5hop')) {
     const v = opsPerSec(() => {
       constructOnionPacket(c, opts);
