@@ -10,7 +10,7 @@
  */
 import type { OutPoint, Transaction, TxOut } from '@lnts/lightning/bitcoin';
 import { isOpReturn, p2wshForScript, parseTx, serializeTx, txid as computeTxid, wtxid as computeWtxid } from '@lnts/lightning/bitcoin';
-import type { BroadcasterInterface } from '@lnts/lightning/chain';
+import type { BestBlock, BroadcasterInterface } from '@lnts/lightning/chain';
 import type { CryptoBackend } from '@lnts/lightning/crypto';
 import { APIMisuseError, DecodeError, equalBytes, fromHex, toHex } from '@lnts/lightning/util';
 import type { RegtestBlock } from './block.js';
@@ -149,6 +149,17 @@ export class RegtestChain {
     return this.blocks[this.blocks.length - 1]!;
   }
 
+  /** The tip as `chain.BestBlock` (what `ChannelManager` and `ChainMonitor` are created with). */
+  bestBlock(): BestBlock {
+    return { blockHash: this.tip.hash, height: this.height };
+  }
+
+  /** The `short_channel_id` of output `vout` of a confirmed transaction (BOLT 7), if it is confirmed. */
+  shortChannelId(txid: Uint8Array, vout: number): bigint | undefined {
+    const at = this.txIndex.get(toHex(txid));
+    return at ? (BigInt(at.height) << 40n) | (BigInt(at.index) << 16n) | BigInt(vout) : undefined;
+  }
+
   /** The best-chain block at `height`, if any. */
   blockAt(height: number): RegtestBlock | undefined {
     return this.blocks[height];
@@ -192,9 +203,9 @@ export class RegtestChain {
         const by = this.mempoolSpends.get(keyOf(o));
         return by === undefined ? undefined : toHex(fromHex(by).reverse());
       },
-      inMempool: (id) => {
+      inMempool: (id, wtxid) => {
         const e = this.mempool.get(toHex(id));
-        return e ? { wtxidMatches: false } : undefined;
+        return e ? (equalBytes(e.wtxid, wtxid) ? 'same' : 'other-witness') : undefined;
       },
       hasConfirmedOutputs: (id, n) => {
         for (let v = 0; v < n; v++) if (this.utxos.has(`${toHex(id)}:${v}`)) return true;
@@ -215,21 +226,7 @@ export class RegtestChain {
   testAccept(tx: Uint8Array | Transaction): ValidationResult {
     const t = this.decode(tx);
     if (t instanceof DecodeError) return { ok: false, reason: 'TX decode failed', detail: t.message };
-    const view = this.view();
-    const wt = computeWtxid(t, this.crypto);
-    const baseInMempool = view.inMempool;
-    return validateTransaction(
-      t,
-      {
-        ...view,
-        inMempool: (id) => {
-          const present = baseInMempool(id);
-          if (!present) return undefined;
-          return { wtxidMatches: equalBytes(this.mempool.get(toHex(id))!.wtxid, wt) };
-        },
-      },
-      this.crypto,
-    );
+    return validateTransaction(t, this.view(), this.crypto);
   }
 
   /**

@@ -8,7 +8,7 @@
  * @module
  */
 import type { OutPoint, Transaction, TxOut } from '@lnts/lightning/bitcoin';
-import { txid as computeTxid, weight as txWeight } from '@lnts/lightning/bitcoin';
+import { txid as computeTxid, wtxid as computeWtxid, weight as txWeight } from '@lnts/lightning/bitcoin';
 import type { CryptoBackend } from '@lnts/lightning/crypto';
 import { toHex } from '@lnts/lightning/util';
 import { COINBASE_MATURITY, MAX_MONEY } from './block.js';
@@ -33,8 +33,8 @@ export interface ValidationView {
   getCoin(outpoint: OutPoint): Coin | undefined;
   /** The mempool transaction already spending `outpoint`, if any (its txid, display hex). */
   spentInMempool(outpoint: OutPoint): string | undefined;
-  /** True when the transaction with this txid (internal order) is already in the mempool, with `wtxidMatches` telling whether the witness is the same too. */
-  inMempool(txid: Uint8Array): { wtxidMatches: boolean } | undefined;
+  /** Whether a transaction with this txid is in the mempool: with the same witness (`'same'`), another one, or not at all. */
+  inMempool(txid: Uint8Array, wtxid: Uint8Array): 'same' | 'other-witness' | undefined;
   /** True when an output of this txid is in the confirmed UTXO set (the transaction is already mined). */
   hasConfirmedOutputs(txid: Uint8Array, outputs: number): boolean;
   /** Height of the block the transaction would be mined in (tip + 1). */
@@ -172,8 +172,8 @@ export function validateTransaction(tx: Transaction, view: ValidationView, crypt
   }
   if (!isFinalTx(tx, view.nextHeight, view.medianTimePast(view.nextHeight - 1))) return reject('non-final');
   const id = computeTxid(tx, crypto);
-  const present = view.inMempool(id);
-  if (present) return reject(present.wtxidMatches ? 'txn-already-in-mempool' : 'txn-same-nonwitness-data-in-mempool');
+  const present = view.inMempool(id, computeWtxid(tx, crypto));
+  if (present) return reject(present === 'same' ? 'txn-already-in-mempool' : 'txn-same-nonwitness-data-in-mempool');
   for (const i of tx.inputs) {
     const by = view.spentInMempool(i.prevout);
     // Deviation: no BIP 125 replacement; any conflict with the mempool is refused.

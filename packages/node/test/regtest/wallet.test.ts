@@ -66,6 +66,8 @@ describe('RegtestWallet', () => {
     assert.equal(chain.getConfirmations(r.txid), 6);
     const access = new RegtestAccess(chain);
     const scid = encodeShortChannelId(loc.height, loc.index, f.outputIndex);
+    assert.equal(chain.shortChannelId(r.txid, f.outputIndex), scid);
+    assert.equal(chain.bestBlock().height, chain.height);
     const out = access.getUtxo(chainHash('regtest'), scid);
     assert.ok(typeof out === 'object' && out.value === amount && equalBytes(out.script, script));
     assert.equal(access.getUtxo(chainHash('bitcoin'), scid), 'UnknownChain');
