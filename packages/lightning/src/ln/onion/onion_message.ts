@@ -182,6 +182,8 @@ export function peelOnionMessage(c: CryptoBackend, node: NodeEcdh, msg: OnionMes
   if (un instanceof DecodeError) return ignore(`encrypted data: ${un.message}`);
   const d = un.data;
   if (d.paymentRelay || d.paymentConstraints) return ignore('payment fields in onion message data');
+  // No feature bit is defined for onion messages yet, so any bit set is one we do not know.
+  if (d.allowedFeatures?.some((b) => b !== 0)) return ignore('allowed_features has a bit set we do not know');
   if (peeled.kind === 'final') {
     const n = [payload.invoiceRequest, payload.invoice, payload.invoiceError].filter((x) => x !== undefined).length;
     if (n > 1) return ignore('more than one payload field');

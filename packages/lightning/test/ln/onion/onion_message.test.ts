@@ -140,6 +140,12 @@ test('onion messages: large (32768-byte) packets, scid next hops, reply paths, a
   ]).path;
   const lm = buildOnionMessage(c, { sessionKey: new Uint8Array(32).fill(0x32), path: leaky, content: {} });
   assert.equal(peelOnionMessage(c, keys[0]!, lm.message).kind, 'ignore');
+  // Data allowing a feature bit we do not know is ignored; an empty allowed_features is fine.
+  for (const [features, kind] of [[Uint8Array.of(1), 'ignore'], [new Uint8Array(0), 'receive']] as const) {
+    const p = createBlindedPath(c, new Uint8Array(32).fill(0x14), [{ nodeId: ids[0]!, data: { allowedFeatures: features } }]).path;
+    const fm = buildOnionMessage(c, { sessionKey: new Uint8Array(32).fill(0x34), path: p, content: {} });
+    assert.equal(peelOnionMessage(c, keys[0]!, fm.message).kind, kind);
+  }
   // Two payload fields at the final hop are ignored.
   const two = createBlindedPath(c, new Uint8Array(32).fill(0x13), [{ nodeId: ids[0]!, data: {} }]).path;
   const tm = buildOnionMessage(c, { sessionKey: new Uint8Array(32).fill(0x33), path: two, content: { invoice: Uint8Array.of(1), invoiceError: Uint8Array.of(2) } });
