@@ -8,3 +8,7 @@ export * from './msgs/index.js';
 export * from './msg_handlers.js';
 export * from './peer_channel_encryptor.js';
 export * from './peer_handler.js';
+export * from './channelmanager/index.js';
+export * as channel from './channel/index.js';
+export * as chanUtils from './chan_utils/index.js';
+export * as onion from './onion/index.js';

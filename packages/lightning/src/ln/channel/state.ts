@@ -224,7 +224,8 @@ export type ChannelInput =
   /** The funding output was spent on chain (by a closing or commitment transaction). */
   | { readonly kind: 'funding-spent'; readonly tx: Transaction; readonly txid: Uint8Array }
   | { readonly kind: 'close'; readonly targetFeeratePerKw: number | undefined; readonly shutdownScript: Uint8Array | undefined }
-  | { readonly kind: 'force-close'; readonly reason: ClosureReason }
+  /** Fail the channel; `broadcast: false` when there is no valid commitment to publish. */
+  | { readonly kind: 'force-close'; readonly reason: ClosureReason; readonly broadcast?: boolean }
   | { readonly kind: 'disconnected' }
   | { readonly kind: 'connected'; readonly theirFeatures: Features }
   | { readonly kind: 'timer-tick' };

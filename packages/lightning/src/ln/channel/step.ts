@@ -126,7 +126,7 @@ export function step(s: ChannelState, input: ChannelInput, ctx: StepContext): St
         if (!id) return stay(s);
         return failUnfunded(new ChannelError(id, 'Channel force-closed'), s.kind === 'WaitForFundingSigned' ? discard(s) : []);
       }
-      return forceClose(f, input.reason, ctx, new ChannelError(f.funding.channelId, 'Channel force-closed'));
+      return forceClose(f, input.reason, ctx, new ChannelError(f.funding.channelId, 'Channel force-closed'), input.broadcast ?? true);
     }
     case 'disconnected':
       return onDisconnected(s);
