@@ -434,7 +434,10 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
   }
 
   handleChannelMessage(theirNodeId: Uint8Array, m: WireMessage): void {
-    if (m.name === 'open_channel') return this.onOpenChannel(theirNodeId, m.msg);
+    if (m.name === 'open_channel') {
+      this.onOpenChannel(theirNodeId, m.msg);
+      return;
+    }
     const id = messageChannelId(m);
     const e = id ? this.channels.get(toHex(id)) : undefined;
     if (!e || !equalBytes(e.counterpartyNodeId, theirNodeId)) {
