@@ -20,8 +20,10 @@ import {
   loadNativeBackend,
   loadWasmBackend,
   type NativeSecp256k1,
+  nativeBackend,
   requireNativeSecp256k1,
   requireTinySecp256k1,
+  wasmBackend,
 } from '../../src/crypto/index.js';
 import { poly1305FullBlocks } from '../../src/crypto/small_aead.js';
 
@@ -363,4 +365,22 @@ test('a binding that loads but computes wrong answers fails its self-test and is
   assert.equal(skipped.length, 1);
   // createNativeBackend itself does no self-test: it trusts what it is given.
   assert.equal(createNativeBackend(broken).name, 'native');
+});
+
+test('nativeBackend / wasmBackend values load on first use and forward every method', () => {
+  const s = new Uint8Array(32).fill(4);
+  const m = new Uint8Array(32).fill(5);
+  for (const [lazy, loaded] of [
+    [nativeBackend, native],
+    [wasmBackend, wasm],
+  ] as const) {
+    assert.equal(lazy.name, loaded.name);
+    const pub = lazy.publicKey(s);
+    assert.equal(toHex(pub), toHex(loaded.publicKey(s)));
+    assert.equal(toHex(lazy.signEcdsa(m, s)), toHex(loaded.signEcdsa(m, s)));
+    assert.equal(lazy.verifyEcdsa(lazy.signEcdsa(m, s), m, pub), true);
+    assert.equal(toHex(lazy.ecdh(s, pub)), toHex(loaded.ecdh(s, pub)));
+    assert.equal(toHex(lazy.aeadSeal(s, m.subarray(0, 12), m, m)), toHex(loaded.aeadSeal(s, m.subarray(0, 12), m, m)));
+    assert.throws(() => lazy.publicKey(new Uint8Array(32)), CryptoError);
+  }
 });
