@@ -17,4 +17,5 @@ export * from './blinded_path.js';
 export * from './blinded_payment.js';
 export * from './onion_message.js';
 export * from './inbound.js';
+export * from './outbound.js';
 export * from './attribution.js';
