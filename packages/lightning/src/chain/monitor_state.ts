@@ -1,0 +1,93 @@
+/**
+ * The data a `ChannelMonitor` keeps for one channel: what BOLT 5 on-chain enforcement needs
+ * (§"Unilateral Close Handling", §"Revoked Transaction Close Handling") and what the chain told it.
+ * Plain data so `monitor_codec.ts` can persist it field by field; `channelmonitor.ts` owns it.
+ * @module
+ */
+import type { OutPoint, Transaction } from '../bitcoin/tx.js';
+import type { CommitmentHtlc } from '../ln/chan_utils/commitment.js';
+import type { CounterpartyCommitmentSecrets } from '../ln/chan_utils/secrets.js';
+import type { ChannelPublicKeys } from '../sign/interfaces.js';
+import type { CounterpartyCommitmentData, HolderCommitmentData } from './channelmonitor_update.js';
+import type { BestBlock } from './interfaces.js';
+
+/** A confirmed transaction spending the funding output (BOLT 5 §"General Nomenclature": the channel is closing). */
+export interface FundingSpendInfo {
+  readonly tx: Transaction;
+  /** Its txid, internal byte order. */
+  readonly txid: Uint8Array;
+  /** Height of the block it confirmed in. */
+  readonly height: number;
+  /** Hash of that block, internal byte order. */
+  readonly blockHash: Uint8Array;
+}
+
+/**
+ * The HTLCs of one counterparty commitment, kept by txid for as long as the channel lives: if a
+ * revoked commitment with HTLCs is broadcast, the penalty transaction (BOLT 5 §"Revoked Transaction
+ * Close Handling") must rebuild each HTLC script, which needs the payment hash and expiry. Commitments
+ * without HTLCs are not recorded: their outputs are rebuilt from the commitment number alone (read from
+ * the locktime and sequence) and the revealed secret. LDK keeps the same map
+ * (`counterparty_claimable_outpoints`).
+ */
+export interface CounterpartyHtlcRecord {
+  readonly txid: Uint8Array;
+  readonly commitmentNumber: bigint;
+  readonly htlcs: readonly CommitmentHtlc[];
+}
+
+/** A payment preimage we learned, with its hash (BOLT 5 claims HTLC outputs paying to the hash with it). */
+export interface PreimageRecord {
+  readonly paymentHash: Uint8Array;
+  readonly preimage: Uint8Array;
+}
+
+/** Events a monitor queued and the `ChainMonitor` has not yet released (persisted with the monitor so a crash loses none). */
+export type QueuedMonitorEvent = { readonly kind: 'FundingSpent'; readonly spend: FundingSpendInfo } | { readonly kind: 'HolderForceClosed' };
+
+/** Everything one `ChannelMonitor` holds. */
+export interface ChannelMonitorState {
+  readonly channelId: Uint8Array;
+  readonly counterpartyNodeId: Uint8Array;
+  readonly fundingOutpoint: OutPoint;
+  /** The 2-of-2 witness script of the funding output. */
+  readonly fundingScript: Uint8Array;
+  readonly channelValueSatoshis: bigint;
+  readonly keysId: Uint8Array;
+  readonly isOutbound: boolean;
+  readonly anchors: boolean;
+  readonly holderPubkeys: ChannelPublicKeys;
+  readonly counterpartyPubkeys: ChannelPublicKeys;
+  /** `to_self_delay` on our outputs (chosen by the counterparty). */
+  readonly holderToSelfDelay: number;
+  /** `to_self_delay` on theirs (chosen by us). */
+  readonly counterpartyToSelfDelay: number;
+  readonly holderDustLimitSat: bigint;
+  readonly counterpartyDustLimitSat: bigint;
+  readonly destinationScript: Uint8Array;
+  shutdownScript: Uint8Array | undefined;
+  latestUpdateId: bigint;
+  /** Our latest commitment, signed by the counterparty. */
+  holderCommitment: HolderCommitmentData;
+  /**
+   * The one before it: still broadcastable until we revoke it, which we do right after handing the
+   * new one over (BOLT 2 `revoke_and_ack`); replaced by the next, as in LDK.
+   */
+  prevHolderCommitment: HolderCommitmentData | undefined;
+  /** Their latest commitment, as we signed it. */
+  counterpartyCommitment: CounterpartyCommitmentData;
+  /** The one before it, until they reveal its secret (then it is revoked and only punishable). */
+  prevCounterpartyCommitment: CounterpartyCommitmentData | undefined;
+  /** HTLCs of every counterparty commitment that had any (see {@link CounterpartyHtlcRecord}). */
+  counterpartyHtlcs: CounterpartyHtlcRecord[];
+  /** Their revealed per-commitment secrets (BOLT 3 §"Efficient Per-commitment Secret Storage"). */
+  counterpartySecrets: CounterpartyCommitmentSecrets;
+  preimages: PreimageRecord[];
+  /** The channel was closed off-chain (`ChannelForceClosed`): no new commitment state is accepted. */
+  closed: boolean;
+  /** Our latest commitment was to be broadcast when the channel closed. */
+  shouldBroadcast: boolean;
+  bestBlock: BestBlock;
+  fundingSpend: FundingSpendInfo | undefined;
+  pendingEvents: QueuedMonitorEvent[];
+}
