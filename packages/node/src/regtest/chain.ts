@@ -74,6 +74,7 @@ interface MempoolEntry {
   readonly txid: Uint8Array;
   readonly wtxid: Uint8Array;
   readonly fee: bigint;
+  readonly vsize: number;
 }
 
 interface BlockUndo {
@@ -199,9 +200,22 @@ export class RegtestChain {
         }
         return this.utxos.get(keyOf(o));
       },
-      spentInMempool: (o) => {
-        const by = this.mempoolSpends.get(keyOf(o));
-        return by === undefined ? undefined : toHex(fromHex(by).reverse());
+      spentInMempool: (o) => this.mempoolSpends.get(keyOf(o)),
+      replacement: {
+        entry: (hex) => this.mempool.get(hex),
+        withDescendants: (hexes) => this.withDescendants(hexes),
+        ancestorsOf: (tx) => {
+          const out = new Set<string>();
+          const todo = tx.inputs.map((i) => toHex(i.prevout.txid));
+          while (todo.length > 0) {
+            const h = todo.pop()!;
+            const e = this.mempool.get(h);
+            if (!e || out.has(h)) continue;
+            out.add(h);
+            for (const i of e.tx.inputs) todo.push(toHex(i.prevout.txid));
+          }
+          return out;
+        },
       },
       inMempool: (id, wtxid) => {
         const e = this.mempool.get(toHex(id));
@@ -213,6 +227,32 @@ export class RegtestChain {
       },
       medianTimePast: (h) => this.medianTimePast(h),
     };
+  }
+
+  /** The given mempool transactions and everything in the mempool that spends from them, transitively. */
+  private withDescendants(hexes: Iterable<string>): Set<string> {
+    const out = new Set<string>();
+    const todo = [...hexes];
+    while (todo.length > 0) {
+      const h = todo.pop()!;
+      const e = this.mempool.get(h);
+      if (!e || out.has(h)) continue;
+      out.add(h);
+      for (let v = 0; v < e.tx.outputs.length; v++) {
+        const child = this.mempoolSpends.get(`${h}:${v}`);
+        if (child !== undefined) todo.push(child);
+      }
+    }
+    return out;
+  }
+
+  private removeFromMempool(hexes: Iterable<string>): void {
+    for (const h of hexes) {
+      const e = this.mempool.get(h);
+      if (!e) continue;
+      this.mempool.delete(h);
+      for (const i of e.tx.inputs) this.mempoolSpends.delete(keyOf(i.prevout));
+    }
   }
 
   private decode(tx: Uint8Array | Transaction): Transaction | DecodeError {
@@ -231,20 +271,22 @@ export class RegtestChain {
 
   /**
    * Submits a transaction to the mempool (Core's `sendrawtransaction` without the fee cap).
-   * Spending unconfirmed outputs is allowed; conflicts are refused (no replacement).
+   * Spending unconfirmed outputs is allowed; a conflict replaces the mempool transactions it
+   * conflicts with (and their descendants) when BIP 125's rules allow, else it is refused.
    */
   submit(tx: Uint8Array | Transaction): SubmitResult {
     const t = this.decode(tx);
     if (t instanceof DecodeError) return { ok: false, reason: 'TX decode failed', detail: t.message };
     const r = this.testAccept(t);
     if (!r.ok) return { ok: false, reason: r.reason, ...(r.detail !== undefined ? { detail: r.detail } : {}) };
-    this.addToMempool(t, r.txid, r.fee);
+    this.removeFromMempool(r.replaces);
+    this.addToMempool(t, r.txid, r.fee, r.vsize);
     return { ok: true, txid: r.txid };
   }
 
-  private addToMempool(tx: Transaction, id: Uint8Array, fee: bigint): void {
+  private addToMempool(tx: Transaction, id: Uint8Array, fee: bigint, vsize: number): void {
     const hex = toHex(id);
-    this.mempool.set(hex, { tx, raw: serializeTx(tx), txid: id, wtxid: computeWtxid(tx, this.crypto), fee });
+    this.mempool.set(hex, { tx, raw: serializeTx(tx), txid: id, wtxid: computeWtxid(tx, this.crypto), fee, vsize });
     for (const i of tx.inputs) this.mempoolSpends.set(keyOf(i.prevout), hex);
   }
 

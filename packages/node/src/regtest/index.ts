@@ -7,6 +7,7 @@ export * from './script/index.js';
 export * from './block.js';
 export * from './policy.js';
 export * from './validation.js';
+export * from './rbf.js';
 export * from './chain.js';
 export * from './access.js';
 export * from './wallet.js';

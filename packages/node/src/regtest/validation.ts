@@ -2,17 +2,19 @@
  * Transaction validation against a view of spendable coins, in the order Bitcoin Core 26's
  * `MemPoolAccept::PreChecks` and script checks run, so the first failing rule (and its reject
  * reason) is the one `testmempoolaccept` reports: context-free checks, standardness, finality
- * (nLockTime), conflicts, missing inputs, BIP 68 sequence locks, amounts and coinbase maturity,
- * input and witness standardness, the relay fee floor, then scripts under standard flags (with
+ * (nLockTime), conflicts (BIP 125 signalling), missing inputs, BIP 68 sequence locks, amounts and coinbase maturity,
+ * input and witness standardness, the relay fee floor, BIP 125 replacement rules, then scripts under standard flags (with
  * the mandatory-flags retry that tells policy from consensus failures).
  * @module
  */
 import type { OutPoint, Transaction, TxOut } from '@lnts/lightning/bitcoin';
-import { txid as computeTxid, wtxid as computeWtxid, weight as txWeight } from '@lnts/lightning/bitcoin';
+import { txid as computeTxid, txidToHex, wtxid as computeWtxid, weight as txWeight } from '@lnts/lightning/bitcoin';
 import type { CryptoBackend } from '@lnts/lightning/crypto';
-import { toHex } from '@lnts/lightning/util';
+import { fromHex, toHex } from '@lnts/lightning/util';
 import { COINBASE_MATURITY, MAX_MONEY } from './block.js';
 import { inputsStandard, MIN_RELAY_FEE_PER_KVB, MIN_STANDARD_TX_NONWITNESS_SIZE, nonWitnessSize, standardTxReason, witnessStandard } from './policy.js';
+import type { ReplacementView } from './rbf.js';
+import { checkReplacement, signalsOptInRbf } from './rbf.js';
 import { SEQUENCE_LOCKTIME_DISABLE_FLAG, SEQUENCE_LOCKTIME_MASK, SEQUENCE_LOCKTIME_TYPE_FLAG, TransactionSignatureChecker } from './script/checker.js';
 import type { ScriptErrorCode } from './script/errors.js';
 import { scriptErrorString } from './script/errors.js';
@@ -31,8 +33,10 @@ export interface Coin {
 export interface ValidationView {
   /** The coin at `outpoint` if it is unspent (confirmed or in the mempool, not spent by the mempool). */
   getCoin(outpoint: OutPoint): Coin | undefined;
-  /** The mempool transaction already spending `outpoint`, if any (its txid, display hex). */
+  /** The mempool transaction already spending `outpoint`, if any (its txid, internal-order hex). */
   spentInMempool(outpoint: OutPoint): string | undefined;
+  /** The mempool, for BIP 125 replacement checks. */
+  readonly replacement: ReplacementView;
   /** Whether a transaction with this txid is in the mempool: with the same witness (`'same'`), another one, or not at all. */
   inMempool(txid: Uint8Array, wtxid: Uint8Array): 'same' | 'other-witness' | undefined;
   /** True when an output of this txid is in the confirmed UTXO set (the transaction is already mined). */
@@ -45,7 +49,14 @@ export interface ValidationView {
 
 /** The outcome of validating one transaction. */
 export type ValidationResult =
-  | { readonly ok: true; readonly txid: Uint8Array; readonly fee: bigint; readonly vsize: number }
+  | {
+      readonly ok: true;
+      readonly txid: Uint8Array;
+      readonly fee: bigint;
+      readonly vsize: number;
+      /** Mempool transactions (internal-order txid hex) a BIP 125 replacement evicts. */
+      readonly replaces: ReadonlySet<string>;
+    }
   | {
       readonly ok: false;
       /** Core's reject reason (`bad-txns-inputs-missingorspent`, `non-BIP68-final`, `mandatory-script-verify-flag-failed`, ...). */
@@ -174,10 +185,13 @@ export function validateTransaction(tx: Transaction, view: ValidationView, crypt
   const id = computeTxid(tx, crypto);
   const present = view.inMempool(id, computeWtxid(tx, crypto));
   if (present) return reject(present === 'same' ? 'txn-already-in-mempool' : 'txn-same-nonwitness-data-in-mempool');
+  const conflicts = new Set<string>();
   for (const i of tx.inputs) {
     const by = view.spentInMempool(i.prevout);
-    // Deviation: no BIP 125 replacement; any conflict with the mempool is refused.
-    if (by !== undefined) return reject('txn-mempool-conflict', `spent by ${by}`);
+    if (by === undefined || conflicts.has(by)) continue;
+    // Only transactions that signal BIP 125 themselves may be replaced (Core 26 without full RBF).
+    if (!signalsOptInRbf(view.replacement.entry(by)!.tx)) return reject('txn-mempool-conflict', `spent by ${txidToHex(fromHex(by))}`);
+    conflicts.add(by);
   }
   const coins: Coin[] = [];
   for (const i of tx.inputs) {
@@ -210,7 +224,13 @@ export function validateTransaction(tx: Transaction, view: ValidationView, crypt
     const minFee = (MIN_RELAY_FEE_PER_KVB * BigInt(vsize)) / 1000n;
     if (fee < minFee) return reject('min relay fee not met', `${fee} < ${minFee}`);
   }
+  let replaces: ReadonlySet<string> = new Set();
+  if (conflicts.size > 0) {
+    const r = checkReplacement(tx, txidToHex(id), fee, vsize, conflicts, view.replacement);
+    if (!r.ok) return reject(r.reason, r.detail);
+    replaces = r.evict;
+  }
   const scripts = checkInputScripts(tx, prevouts, crypto, policy ? STANDARD_FLAGS : MANDATORY_FLAGS);
   if (scripts) return scripts;
-  return { ok: true, txid: id, fee, vsize };
+  return { ok: true, txid: id, fee, vsize, replaces };
 }

@@ -61,6 +61,8 @@ export interface FundOptions {
   readonly minConf?: number;
   /** nLockTime (default 0). */
   readonly locktime?: number;
+  /** Signal BIP 125 replaceability (nSequence 0xfffffffd) so the transaction can be fee-bumped (default false). */
+  readonly rbf?: boolean;
 }
 
 // Per-input weight of a P2WPKH spend: 41 base bytes ×4 plus a witness of a ≤72-byte signature and a 33-byte key.
@@ -182,7 +184,7 @@ export class RegtestWallet {
       const finalOutputs = withChange ? [...outputs, { value: changeValue, script: change }] : [...outputs];
       const tx: Transaction = {
         version: 2,
-        inputs: picked.map((u) => ({ prevout: u.outpoint, scriptSig: new Uint8Array(0), sequence: SEQUENCE_FINAL, witness: [] })),
+        inputs: picked.map((u) => ({ prevout: u.outpoint, scriptSig: new Uint8Array(0), sequence: opts.rbf ? 0xfffffffd : SEQUENCE_FINAL, witness: [] })),
         outputs: finalOutputs,
         locktime: opts.locktime ?? 0,
       };

@@ -329,6 +329,51 @@ if (!BITCOIND) {
       await check('the mempool transaction with another witness', 'reject', signP2wpkh(spend(out(O.p2wpkh), pay(BTC)), 0, BTC, SIGHASH_ALL | SIGHASH_ANYONECANPAY));
     });
 
+    test('BIP 125 replacements', async () => {
+      const c = coinbase(4);
+      const d = coinbase(5);
+      const replaceable = signP2wpkh(spend(c.outpoint, pay(c.value), { sequence: 0xfffffffd }), 0, c.value);
+      const rid = await submitBoth(replaceable);
+      {
+        // Spends both the coin the replaceable transaction spends and that transaction's output.
+        const both: Transaction = {
+          version: 2,
+          inputs: [
+            { prevout: c.outpoint, scriptSig: EMPTY, sequence: 0xffffffff, witness: [] },
+            { prevout: { txid: rid, vout: 0 }, scriptSig: EMPTY, sequence: 0xffffffff, witness: [] },
+          ],
+          outputs: [{ value: 2n * c.value - 20n * FEE, script: WALLET }],
+          locktime: 0,
+        };
+        await check('replacement spending the transaction it replaces', 'reject', signP2wpkh(signP2wpkh(both, 0, c.value), 1, c.value - FEE));
+      }
+      const child = signP2wpkh(spend({ txid: rid, vout: 0 }, pay(c.value - FEE)), 0, c.value - FEE);
+      await submitBoth(child);
+      const bump = (extra: bigint, sequence = 0xffffffff) =>
+        signP2wpkh(spend(c.outpoint, [{ value: c.value - FEE - extra, script: WALLET }], { sequence }), 0, c.value);
+      await check('replacement paying the same fee', 'reject', bump(0n));
+      await check('replacement beating the parent but not parent + child', 'reject', bump(FEE / 2n));
+      await check('replacement without enough extra fee to relay', 'reject', bump(FEE + 20n));
+      await check('replacement paying for both and its relay', 'accept', bump(FEE + 500n));
+      const unconfirmed = await submitBoth(signP2wpkh(spend(d.outpoint, pay(d.value)), 0, d.value));
+      const twoIn: Transaction = {
+        version: 2,
+        inputs: [
+          { prevout: c.outpoint, scriptSig: EMPTY, sequence: 0xffffffff, witness: [] },
+          { prevout: { txid: unconfirmed, vout: 0 }, scriptSig: EMPTY, sequence: 0xffffffff, witness: [] },
+        ],
+        outputs: [{ value: c.value + d.value - 20n * FEE, script: WALLET }],
+        locktime: 0,
+      };
+      await check('replacement adding an unconfirmed input', 'reject', signP2wpkh(signP2wpkh(twoIn, 0, c.value), 1, d.value - FEE));
+      // Carry out the replacement on both: the parent and its child leave both mempools.
+      const winner = await submitBoth(bump(FEE + 500n));
+      const coreMempool = (await core.rpc<string[]>('getrawmempool')).sort();
+      assert.deepEqual(chain.mempoolTxids().map(txidToHex).sort(), coreMempool);
+      assert.ok(coreMempool.includes(txidToHex(winner)) && !coreMempool.includes(txidToHex(rid)));
+      await check('replacing a non-signalling transaction', 'reject', bump(10n * FEE));
+    });
+
     test('CSV and CLTV spends once mature', async () => {
       await mineBoth(DELAY - 1);
       assert.equal(chain.getConfirmations(setup), DELAY);

@@ -167,6 +167,47 @@ describe('mempool rules', () => {
   });
 });
 
+describe('BIP 125 replacement', () => {
+  const RBF = 0xfffffffd;
+  test('a signalling transaction is replaced by one paying more, its child is evicted with it', () => {
+    const chain = freshChain();
+    const c = coinbaseOf(chain, 1);
+    const a = acsSpend(c.outpoint, [{ value: c.value - FEE, script: ACS }], { sequence: RBF });
+    const aid = mustSubmit(chain, a);
+    const child = acsSpend({ txid: aid, vout: 0 }, [{ value: c.value - 2n * FEE, script: ACS }]);
+    const cid = mustSubmit(chain, child);
+    // Must beat the fees of both a and its child, plus its own relay cost.
+    assert.equal(reason(chain, acsSpend(c.outpoint, [{ value: c.value - FEE - 10n, script: ACS }])), 'insufficient fee');
+    assert.equal(reason(chain, acsSpend(c.outpoint, [{ value: c.value - 2n * FEE - 50n, script: ACS }])), 'insufficient fee');
+    const b = acsSpend(c.outpoint, [{ value: c.value - 3n * FEE, script: ACS }]);
+    const bid = mustSubmit(chain, b);
+    assert.deepEqual(chain.mempoolTxids(), [bid]);
+    assert.equal(chain.getConfirmations(aid), undefined);
+    assert.equal(chain.getConfirmations(cid), undefined);
+    // b does not signal: it cannot be replaced in turn.
+    assert.equal(reason(chain, acsSpend(c.outpoint, [{ value: c.value - 10n * FEE, script: ACS }])), 'txn-mempool-conflict');
+  });
+  test('a replacement may not add unconfirmed inputs or spend what it replaces', () => {
+    const chain = freshChain(102);
+    const c = coinbaseOf(chain, 1);
+    const d = coinbaseOf(chain, 2);
+    const a = acsSpend(c.outpoint, [{ value: c.value - FEE, script: ACS }], { sequence: RBF });
+    const aid = mustSubmit(chain, a);
+    const other = mustSubmit(chain, acsSpend(d.outpoint, [{ value: d.value - FEE, script: ACS }]));
+    const two = (second: OutPoint, out: bigint): Transaction => ({
+      version: 2,
+      inputs: [
+        { prevout: c.outpoint, scriptSig: new Uint8Array(0), sequence: 0xffffffff, witness: [ANYONE_CAN_SPEND_SCRIPT] },
+        { prevout: second, scriptSig: new Uint8Array(0), sequence: 0xffffffff, witness: [ANYONE_CAN_SPEND_SCRIPT] },
+      ],
+      outputs: [{ value: out, script: ACS }],
+      locktime: 0,
+    });
+    assert.equal(reason(chain, two({ txid: other, vout: 0 }, c.value + d.value - 10n * FEE)), 'replacement-adds-unconfirmed');
+    assert.equal(reason(chain, two({ txid: aid, vout: 0 }, c.value + c.value - 10n * FEE)), 'bad-txns-spends-conflicting-tx');
+  });
+});
+
 describe('relative and absolute timelocks', () => {
   test('CSV (BIP 68/112): a to_local delayed spend waits to_self_delay confirmations', () => {
     const chain = freshChain();
