@@ -180,6 +180,21 @@ test('a frame whose body is tampered with is rejected (bad-mac) and kills the en
   assert.ok(again instanceof TransportError && again.kind === 'state');
 });
 
+test('a TransportError carries the messages that authenticated earlier in the same chunk', () => {
+  const { ini, res } = handshake();
+  const a = ini.encryptMessage(Uint8Array.of(0xaa));
+  const b = ini.encryptMessage(Uint8Array.of(0xbb, 0xbb));
+  const bad = ini.encryptMessage(Uint8Array.of(0xcc));
+  bad[bad.length - 1]! ^= 0x80; // the body's tag
+  const r = res.feed(concat(a, b, bad, ini.encryptMessage(Uint8Array.of(0xdd))));
+  assert.ok(r instanceof TransportError);
+  assert.equal(r.kind, 'bad-mac');
+  assert.deepEqual(
+    r.messages.map((m) => toHex(m)),
+    ['aa', 'bbbb'],
+  );
+});
+
 // --- properties -----------------------------------------------------------------------------
 
 const cutsArb = fc.array(
