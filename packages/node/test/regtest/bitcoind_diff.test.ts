@@ -224,7 +224,9 @@ if (!BITCOIND) {
     let setup: Uint8Array;
     const out = (vout: number): OutPoint => ({ txid: setup, vout });
     // Output indexes of the setup transaction.
-    const O = { funding: 0, toLocal: 1, offered: 2, received: 3, anchor: 4, toRemote: 5, p2wpkh: 6, p2shP2wpkh: 7, p2pkh: 8 } as const;
+    const O = { funding: 0, toLocal: 1, offered: 2, received: 3, anchor: 4, toRemote: 5, p2wpkh: 6, p2shP2wpkh: 7, p2pkh: 8, p2shMultisig: 9, bareMultisig: 10 } as const;
+    const LEGACY_MULTISIG = concat(Uint8Array.of(0x52, 33), fa.pubkey, Uint8Array.of(33), fb.pubkey, Uint8Array.of(0x52, 0xae));
+    const BARE_1OF2 = concat(Uint8Array.of(0x51, 33), fa.pubkey, Uint8Array.of(33), fb.pubkey, Uint8Array.of(0x52, 0xae));
     const P2SH_REDEEM = p2wpkhScript(crypto.hash160(K.pubkey));
 
     test('setup: one output per BOLT 3 script, confirmed once', async () => {
@@ -241,6 +243,8 @@ if (!BITCOIND) {
         { value: BTC, script: WALLET },
         { value: BTC, script: p2shScript(crypto.hash160(P2SH_REDEEM)) },
         { value: BTC, script: p2pkhScript(crypto.hash160(K.pubkey)) },
+        { value: BTC, script: p2shScript(crypto.hash160(LEGACY_MULTISIG)) },
+        { value: BTC, script: BARE_1OF2 },
       ];
       const total = outputs.reduce((s, o) => s + o.value, 0n);
       outputs.push({ value: c.value - total - FEE, script: WALLET });
@@ -314,6 +318,25 @@ if (!BITCOIND) {
         const scriptSig = concat(Uint8Array.of(sig.length), sig, Uint8Array.of(33), K.pubkey);
         await check('P2PKH (legacy sighash)', 'accept', { ...tx, inputs: [{ ...tx.inputs[0]!, scriptSig }] });
         await check('P2PKH with a witness', 'reject', { ...tx, inputs: [{ ...tx.inputs[0]!, scriptSig, witness: [ONE] }] });
+        await check('P2PKH with a non-push scriptSig', 'reject', { ...tx, inputs: [{ ...tx.inputs[0]!, scriptSig: concat(scriptSig, Uint8Array.of(0x61)) }] });
+      }
+      {
+        // Legacy 2-of-2 in P2SH: original sighash over the redeem script, CHECKMULTISIG in base script.
+        const tx = spend(out(O.p2shMultisig), pay(BTC));
+        const lsig = (k: typeof K, t = SIGHASH_ALL) => encodeWitnessSignature(crypto.signEcdsa(legacySighash(tx, 0, LEGACY_MULTISIG, t, crypto), k.secret), t);
+        const push = (b: Uint8Array) => (b.length < 76 ? concat(Uint8Array.of(b.length), b) : concat(Uint8Array.of(0x4c, b.length), b));
+        const ss = (...items: Uint8Array[]) => concat(Uint8Array.of(0x00), ...items.map(push), push(LEGACY_MULTISIG));
+        await check('P2SH 2-of-2 multisig (legacy)', 'accept', { ...tx, inputs: [{ ...tx.inputs[0]!, scriptSig: ss(lsig(fa), lsig(fb)) }] });
+        await check('P2SH 2-of-2 multisig, SIGHASH_NONE|ANYONECANPAY', 'accept', {
+          ...tx,
+          inputs: [{ ...tx.inputs[0]!, scriptSig: ss(lsig(fa, SIGHASH_NONE | SIGHASH_ANYONECANPAY), lsig(fb, SIGHASH_SINGLE)) }],
+        });
+        await check('P2SH 2-of-2 multisig, wrong order', 'reject', { ...tx, inputs: [{ ...tx.inputs[0]!, scriptSig: ss(lsig(fb), lsig(fa)) }] });
+        await check('P2SH 2-of-2 multisig, high-S', 'reject', { ...tx, inputs: [{ ...tx.inputs[0]!, scriptSig: ss(highS(lsig(fa)), lsig(fb)) }] });
+        const bare = spend(out(O.bareMultisig), pay(BTC));
+        const bsig = encodeWitnessSignature(crypto.signEcdsa(legacySighash(bare, 0, BARE_1OF2, SIGHASH_ALL, crypto), fb.secret), SIGHASH_ALL);
+        await check('bare 1-of-2 multisig', 'accept', { ...bare, inputs: [{ ...bare.inputs[0]!, scriptSig: concat(Uint8Array.of(0x00), push(bsig)) }] });
+        await check('bare 1-of-2 multisig, dummy OP_1', 'reject', { ...bare, inputs: [{ ...bare.inputs[0]!, scriptSig: concat(Uint8Array.of(0x51), push(bsig)) }] });
       }
     });
 
