@@ -325,6 +325,8 @@ export class PeerChannelEncryptor {
   private hs: HandshakeState | undefined;
   private readonly c: CryptoBackend;
   private readonly ourSecret: Uint8Array;
+  /** Our static public key `ls.pub`, sent (encrypted) in act three by an initiator. */
+  private readonly ourPub: Uint8Array;
   private theirId: Uint8Array | undefined;
 
   // Transport keys (BOLT 8 §"Lightning Message Specification"): send/receive key, chaining key
@@ -344,9 +346,17 @@ export class PeerChannelEncryptor {
   /** Reused 2-byte plaintext for the length prefix. */
   private readonly lenBuf = new Uint8Array(2);
 
-  private constructor(c: CryptoBackend, ourSecret: Uint8Array, state: number, hs: HandshakeState, theirId: Uint8Array | undefined) {
+  private constructor(
+    c: CryptoBackend,
+    ourSecret: Uint8Array,
+    ourPub: Uint8Array,
+    state: number,
+    hs: HandshakeState,
+    theirId: Uint8Array | undefined,
+  ) {
     this.c = c;
     this.ourSecret = ourSecret;
+    this.ourPub = ourPub;
     this.state = state;
     this.hs = hs;
     this.theirId = theirId;
@@ -367,9 +377,11 @@ export class PeerChannelEncryptor {
     ephemeralSecret: Uint8Array,
   ): { enc: PeerChannelEncryptor; actOne: Uint8Array } {
     const id = Uint8Array.from(theirNodeId);
+    // Computed now so a bad node secret fails here, at the caller, not later inside `feed`.
+    const ourPub = crypto.publicKey(ourNodeSecret);
     const hs = initHandshake(crypto, id, ephemeralSecret);
     const { act } = writeActOne(crypto, hs, id);
-    const enc = new PeerChannelEncryptor(crypto, ourNodeSecret, AWAIT_ACT_TWO, hs, id);
+    const enc = new PeerChannelEncryptor(crypto, ourNodeSecret, ourPub, AWAIT_ACT_TWO, hs, id);
     return { enc, actOne: act };
   }
 
@@ -380,8 +392,9 @@ export class PeerChannelEncryptor {
    * @throws {CryptoError} when a key is invalid.
    */
   static newInbound(crypto: CryptoBackend, ourNodeSecret: Uint8Array, ephemeralSecret: Uint8Array): PeerChannelEncryptor {
-    const hs = initHandshake(crypto, crypto.publicKey(ourNodeSecret), ephemeralSecret);
-    return new PeerChannelEncryptor(crypto, ourNodeSecret, AWAIT_ACT_ONE, hs, undefined);
+    const ourPub = crypto.publicKey(ourNodeSecret);
+    const hs = initHandshake(crypto, ourPub, ephemeralSecret);
+    return new PeerChannelEncryptor(crypto, ourNodeSecret, ourPub, AWAIT_ACT_ONE, hs, undefined);
   }
 
   /** Their static node id: given for outbound connections, learned from act three for inbound ones. */
@@ -458,7 +471,7 @@ export class PeerChannelEncryptor {
         const hs = this.hs!;
         const r = readActTwo(this.c, hs, unit);
         if (r instanceof TransportError) return this.fail(r);
-        const three = writeActThree(this.c, hs, this.ourSecret, this.c.publicKey(this.ourSecret));
+        const three = writeActThree(this.c, hs, this.ourSecret, this.ourPub);
         send = three.act;
         this.ready(three.keys);
         handshakeComplete = true;

@@ -17,6 +17,7 @@ import {
   TransportError,
 } from '../../src/ln/peer_channel_encryptor.js';
 import { concat } from '../../src/util/bytes.js';
+import { CryptoError } from '../../src/util/errors.js';
 import { fromHex, toHex } from '../../src/util/hex.js';
 import { runBolt08Vectors, V } from './peer_channel_encryptor.vectors.js';
 
@@ -140,6 +141,15 @@ test('several frames in one chunk, and a frame split at every offset', () => {
     const b = ok(res.feed(f.subarray(cut)));
     assert.deepEqual([...a.messages, ...b.messages], [m], `cut at ${cut}`);
   }
+});
+
+test('invalid local keys are the caller\'s error, thrown at construction (CryptoError)', () => {
+  const zero = new Uint8Array(32);
+  assert.throws(() => PeerChannelEncryptor.newOutbound(c, zero, RES_ID, INI_EPH), CryptoError);
+  assert.throws(() => PeerChannelEncryptor.newOutbound(c, INI_SECRET, RES_ID, zero), CryptoError);
+  assert.throws(() => PeerChannelEncryptor.newOutbound(c, INI_SECRET, new Uint8Array(33), INI_EPH), CryptoError);
+  assert.throws(() => PeerChannelEncryptor.newInbound(c, zero, RES_EPH), CryptoError);
+  assert.throws(() => PeerChannelEncryptor.newInbound(c, RES_SECRET, zero), CryptoError);
 });
 
 test('encryptMessage: state and length limits, 0- and 65535-byte messages', () => {
