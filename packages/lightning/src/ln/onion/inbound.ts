@@ -175,7 +175,14 @@ export function decodeIncomingHtlcOnion(c: CryptoBackend, node: NodeEcdh, htlc: 
         return { kind: 'forward', sharedSecret: ss, nextPacket: peeled.nextPacket, blinded: true, hop: out, introductionNode: instr.introductionNode };
       }
       if (htlc.amountMsat < out.amtToForward || htlc.cltvExpiry < out.outgoingCltvValue) {
-        return blindingFail('HTLC below the blinded recipient payload');
+        // A recipient that was also the introduction node got no path_key in update_add_htlc
+        // and is the final node, so the ordinary final-node codes apply (BOLT 4 §"Failure Messages").
+        if (instr.introductionNode) {
+          return htlc.amountMsat < out.amtToForward
+            ? fail({ kind: 'final_incorrect_htlc_amount', incomingHtlcAmt: htlc.amountMsat }, 'HTLC below amt_to_forward')
+            : fail({ kind: 'final_incorrect_cltv_expiry', cltvExpiry: htlc.cltvExpiry }, 'HTLC expiry below outgoing_cltv_value');
+        }
+        return blindingMalformed('HTLC below the blinded recipient payload');
       }
       return { kind: 'receive', sharedSecret: ss, blinded: true, hop: out, introductionNode: instr.introductionNode };
     }

@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { nobleBackend as c } from '../../../src/crypto/noble.js';
 import {
+  blindedPaymentHops,
   buildAttributableFailure,
   constructOnionPacket,
+  createBlindedPath,
   decodeAttributableFailure,
   decodeIncomingHtlcOnion,
   INVALID_ONION_BLINDING,
@@ -120,6 +122,19 @@ test('incoming HTLC onion (blinded payment vector): introduction node, blinded h
     cltvExpiry: 750_151,
   });
   assert.equal(late.kind === 'fail' && late.failure.kind, 'invalid_onion_blinding');
+});
+
+test('a recipient that is its own introduction node answers with the ordinary final-node codes', () => {
+  const k = new Uint8Array(32).fill(0x45);
+  const { path } = createBlindedPath(c, new Uint8Array(32).fill(0x46), [{ nodeId: c.publicKey(k), data: { pathId: Uint8Array.of(1) } }]);
+  const hops = blindedPaymentHops(path, { amountMsat: 5_000n, totalAmountMsat: 5_000n, finalCltv: 900 });
+  const onion = constructOnionPacket(c, { sessionKey: new Uint8Array(32).fill(0x47), hops, associatedData: ad }).onion;
+  const ok = decodeIncomingHtlcOnion(c, k, { onion, paymentHash: ad, amountMsat: 5_000n, cltvExpiry: 900 });
+  assert.equal(ok.kind === 'receive' && ok.blinded && ok.introductionNode, true);
+  const low = decodeIncomingHtlcOnion(c, k, { onion, paymentHash: ad, amountMsat: 4_999n, cltvExpiry: 900 });
+  assert.equal(low.kind === 'fail' && low.failure.kind, 'final_incorrect_htlc_amount');
+  const early = decodeIncomingHtlcOnion(c, k, { onion, paymentHash: ad, amountMsat: 5_000n, cltvExpiry: 899 });
+  assert.equal(early.kind === 'fail' && early.failure.kind, 'final_incorrect_cltv_expiry');
 });
 
 test('through the BOLT 2 wire messages: update_add_htlc carries the onion, update_fail_htlc the attributable reason', () => {
