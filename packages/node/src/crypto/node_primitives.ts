@@ -23,7 +23,11 @@ import type { CryptoBackend } from '@lnts/lightning/crypto';
 import { CryptoError } from '@lnts/lightning/util';
 import { SMALL_AEAD_MAX, SMALL_AEAD_USABLE, smallOpen, smallSeal } from './small_aead.js';
 
-/** Below this many bytes raw ChaCha20 runs in noble (no OpenSSL set-up cost); measured crossover. */
+/**
+ * Below this many bytes raw ChaCha20 runs in noble (no OpenSSL set-up cost). Measured crossover,
+ * CPU µs per call (medians of 9 interleaved slices), noble vs OpenSSL: 64 B 1.5 vs 2.6,
+ * 128 B 3.7 vs 3.9, 256 B 4.6 vs 4.2, 512 B 3.7 vs 3.0, 1300 B 5.9 vs 3.5.
+ */
 export const CHACHA_NODE_MIN = 256;
 
 const HAS_ONE_SHOT_HASH = typeof hash === 'function'; // Node ≥ 20.12
