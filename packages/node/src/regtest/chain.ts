@@ -57,7 +57,11 @@ export interface MineOptions {
   readonly toScript?: Uint8Array;
   /** Include the whole mempool first (default true). */
   readonly includeMempool?: boolean;
-  /** Further transactions (checked against consensus rules only); conflicting mempool transactions are evicted. */
+  /**
+   * Further transactions, checked in order against consensus rules only (so non-standard ones
+   * can be mined); mempool transactions they conflict with, and their descendants, are left out
+   * of the block and evicted.
+   */
   readonly txs?: readonly (Uint8Array | Transaction)[];
 }
 
@@ -306,10 +310,23 @@ export class RegtestChain {
   mineBlock(opts: MineOptions = {}): RegtestBlock {
     const height = this.height + 1;
     const toScript = opts.toScript ?? p2wshForScript(ANYONE_CAN_SPEND_SCRIPT, this.crypto);
-    const entries = opts.includeMempool === false ? [] : [...this.mempool.values()];
+    const explicitTxs: Transaction[] = [];
+    for (const raw of opts.txs ?? []) {
+      const tx = this.decode(raw);
+      if (tx instanceof DecodeError) throw new InvalidBlockTransaction(tx.message, { ok: false, reason: 'TX decode failed' });
+      explicitTxs.push(tx);
+    }
+    // Explicit transactions win: mempool transactions they conflict with (and their descendants)
+    // stay out of the block, and one already in the mempool is not included twice.
+    const explicitSpends = new Set(explicitTxs.flatMap((t) => t.inputs.map((i) => keyOf(i.prevout))));
+    const explicitIds = new Set(explicitTxs.map((t) => toHex(computeTxid(t, this.crypto))));
+    const conflicted = this.withDescendants(
+      [...this.mempool.entries()].filter(([, e]) => e.tx.inputs.some((i) => explicitSpends.has(keyOf(i.prevout)))).map(([h]) => h),
+    );
+    const entries = opts.includeMempool === false ? [] : [...this.mempool.entries()].filter(([h]) => !conflicted.has(h) && !explicitIds.has(h)).map(([, e]) => e);
     const chosen: Transaction[] = entries.map((e) => e.tx);
     let fees = entries.reduce((s, e) => s + e.fee, 0n);
-    if (opts.txs && opts.txs.length > 0) {
+    if (explicitTxs.length > 0) {
       // Explicit transactions are checked in sequence on top of what the block already spends.
       const created = new Map<string, Coin>();
       const spent = new Set<string>();
@@ -320,9 +337,7 @@ export class RegtestChain {
         });
       }
       const base = this.view();
-      for (const raw of opts.txs) {
-        const tx = this.decode(raw);
-        if (tx instanceof DecodeError) throw new InvalidBlockTransaction(tx.message, { ok: false, reason: 'TX decode failed' });
+      for (const tx of explicitTxs) {
         const r = validateTransaction(
           tx,
           {
@@ -354,7 +369,7 @@ export class RegtestChain {
     // Later blocks start their nonce search past this one, so a replacement block at the same
     // height with the same contents still gets a different hash.
     this.nonceCounter = (decodeHeader(block.header).nonce + 1) >>> 0;
-    const explicit = opts.txs !== undefined && opts.txs.length > 0;
+    const explicit = explicitTxs.length > 0;
     const leftover = [...this.mempool.values()].filter((e) => !block.txids.some((id) => equalBytes(id, e.txid)));
     this.connect(block);
     this.mempool.clear();

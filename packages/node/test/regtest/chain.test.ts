@@ -313,4 +313,23 @@ describe('reorgs', () => {
     assert.equal(chain.getConfirmations(txid(b, crypto)), 2);
     assert.throws(() => chain.mineBlock({ txs: [a] }), /bad-txns-inputs-missingorspent/);
   });
+  test('mining an explicit transaction that conflicts with the mempool leaves the mempool one (and its child) out', () => {
+    const chain = freshChain(102);
+    const c = coinbaseOf(chain, 1);
+    const d = coinbaseOf(chain, 2);
+    const a = acsSpend(c.outpoint, [{ value: c.value - FEE, script: ACS }]);
+    const aid = mustSubmit(chain, a);
+    const child = mustSubmit(chain, acsSpend({ txid: aid, vout: 0 }, [{ value: c.value - 2n * FEE, script: ACS }]));
+    const unrelated = mustSubmit(chain, acsSpend(d.outpoint, [{ value: d.value - FEE, script: ACS }]));
+    // Non-standard (a bare OP_TRUE output), so only a miner would take it.
+    const b = acsSpend(c.outpoint, [{ value: c.value - FEE, script: Uint8Array.of(0x51) }]);
+    assert.equal(reason(chain, b), 'scriptpubkey');
+    const block = chain.mineBlock({ txs: [b] });
+    assert.equal(block.txs.length, 3, 'coinbase, the unrelated mempool transaction, b');
+    assert.equal(chain.getConfirmations(unrelated), 1);
+    assert.equal(chain.getConfirmations(txid(b, crypto)), 1);
+    assert.equal(chain.getConfirmations(aid), undefined);
+    assert.equal(chain.getConfirmations(child), undefined);
+    assert.equal(chain.mempoolTxids().length, 0);
+  });
 });
