@@ -8,3 +8,4 @@ export * from './network.js';
 export * from './interfaces.js';
 export * from './channelmonitor_update.js';
 export * from './watch.js';
+export * from './monitors.js';

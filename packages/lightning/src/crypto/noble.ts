@@ -32,6 +32,10 @@ function pointOf(b: Uint8Array, what: string) {
     throw new CryptoError(`${what}: not a point on secp256k1`);
   }
 }
+/** noble would truncate or pad a digest of another length; the seam refuses it, as libsecp256k1 does. */
+function digest(m: Uint8Array): void {
+  if (m.length !== 32) throw new CryptoError('message digest must be 32 bytes');
+}
 function secretOf(b: Uint8Array, what: string): bigint {
   const v = scalar(b, what);
   if (v === 0n || v >= N) throw new CryptoError(`${what}: not a valid secret key`);
@@ -63,10 +67,12 @@ export const nobleBackend: CryptoBackend = {
   },
   publicKey: (s) => Point.BASE.multiply(secretOf(s, 'secret')).toBytes(true),
   signEcdsa(m, s) {
+    digest(m);
     secretOf(s, 'secret');
     return secp256k1.sign(m, s, { prehash: false, lowS: true });
   },
   signEcdsaRecoverable(m, s) {
+    digest(m);
     secretOf(s, 'secret');
     const r = secp256k1.sign(m, s, { prehash: false, lowS: true, format: 'recovered' });
     return { sig: r.slice(1), recid: r[0]! };
@@ -80,7 +86,7 @@ export const nobleBackend: CryptoBackend = {
     }
   },
   recoverEcdsa(sig, recid, m) {
-    if (sig.length !== 64 || recid < 0 || recid > 3) return null;
+    if (sig.length !== 64 || m.length !== 32 || recid < 0 || recid > 3) return null;
     try {
       const full = new Uint8Array(65);
       full[0] = recid;

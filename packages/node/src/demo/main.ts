@@ -1,85 +1,204 @@
 /**
- * `npm start`: two lnts nodes on loopback TCP. Bob listens, Alice connects: the BOLT 8 handshake,
- * `init` with features and networks, a round of pings, then a clean disconnect — printing what
- * each side negotiated. Later stages of the project extend this demo (channels, payments).
+ * `npm start`: three lnts nodes — Alice, Bob and Carol — on loopback TCP with the embedded regtest
+ * chain. They connect (BOLT 8, init, pings), Alice opens a channel to Bob and Bob one to Carol
+ * (BOLT 2), the chain confirms them, each node shows `listChannels()`, then the channels close
+ * cooperatively and the closing transactions confirm. Everything printed comes from events and
+ * state the library reports.
  */
-import { createServer } from 'node:net';
-import { chainHash } from '@lnts/lightning/chain';
+import { createServer, type Server } from 'node:net';
+import { serializeTx } from '@lnts/lightning/bitcoin';
+import { ChainMonitor, ChannelMonitor, type ChannelMonitorUpdateStatus, type FeeEstimator } from '@lnts/lightning/chain';
 import type { CryptoBackend } from '@lnts/lightning/crypto';
-import { ErroringMessageHandler, PeerManager } from '@lnts/lightning/ln';
-import { equalBytes, type LogRecord, toHex } from '@lnts/lightning/util';
+import { ChannelManager, PeerManager } from '@lnts/lightning/ln';
+import { KeysManager } from '@lnts/lightning/sign';
+import { type Event, equalBytes, type LogRecord, toHex } from '@lnts/lightning/util';
 import { connectOutbound, setupInbound } from '../net/tcp.js';
+import { BlockSource, RegtestChain, RegtestWallet } from '../regtest/index.js';
 import { loadCryptoBackend } from './backend.js';
 
 interface DemoNode {
-  name: string;
-  pm: PeerManager;
-  logs: LogRecord[];
+  readonly name: string;
+  readonly keys: KeysManager;
+  readonly pm: PeerManager;
+  readonly cm: ChannelManager<ChannelMonitor>;
+  readonly wallet: RegtestWallet;
+  readonly logs: LogRecord[];
+  readonly server: Server;
+  port: number;
+  readonly events: Event[];
 }
 
-function makeNode(name: string, seed: number, crypto: CryptoBackend): DemoNode {
+const sat = (v: bigint) => `${v.toLocaleString('en-US')} sat`;
+const short = (b: Uint8Array) => `${toHex(b).slice(0, 12)}…`;
+
+function makeNode(name: string, chain: RegtestChain, source: BlockSource, crypto: CryptoBackend): DemoNode {
+  const seed = crypto.sha256(new TextEncoder().encode(`lnts demo ${name}`));
+  const keys = new KeysManager(seed, 1_764_000_000, 0, crypto);
   const logs: LogRecord[] = [];
-  const pm = new PeerManager(
-    { chanHandler: new ErroringMessageHandler([chainHash('regtest')]) },
-    {
-      nodeSecret: crypto.sha256(new TextEncoder().encode(`lnts demo ${name} ${seed}`)),
-      ephemeralRandomData: crypto.sha256(new TextEncoder().encode(`lnts demo ephemeral ${name}`)),
-      crypto,
-      logger: { log: (r) => logs.push(r) },
+  const logger = { log: (r: LogRecord) => logs.push(r) };
+  const fee: FeeEstimator = { getEstSatPer1000Weight: () => 1000 };
+  const broadcaster = {
+    broadcastTransactions(txs: readonly Uint8Array[]) {
+      for (const tx of txs) {
+        const r = chain.submit(tx);
+        if (!r.ok && r.reason !== 'txn-already-in-mempool' && r.reason !== 'txn-already-known') {
+          console.log(`  [${name}] broadcast refused: ${r.reason}`);
+        }
+      }
     },
-  );
-  return { name, pm, logs };
+  };
+  // A persister that keeps monitors in memory and reports them durable at once.
+  const persister = {
+    persistNewChannel: (): ChannelMonitorUpdateStatus => 'completed',
+    updatePersistedChannel: (): ChannelMonitorUpdateStatus => 'completed',
+  };
+  const chainMonitor = new ChainMonitor(undefined, broadcaster, logger, fee, persister, keys, crypto);
+  const cm = new ChannelManager<ChannelMonitor>({
+    feeEstimator: fee,
+    chainMonitor,
+    createMonitor: (init) => ChannelMonitor.create(init, crypto),
+    broadcaster,
+    logger,
+    keys,
+    network: 'regtest',
+    bestBlock: { blockHash: chain.tip.hash, height: chain.height },
+    crypto,
+  });
+  source.addListen(chainMonitor);
+  source.addListen(cm);
+  const pm = new PeerManager({ chanHandler: cm }, { nodeSecret: keys.getNodeSecret(), ephemeralRandomData: keys.getSecureRandomBytes(), crypto, logger });
+  const server = createServer((s) => setupInbound(pm, s));
+  const wallet = new RegtestWallet(chain, crypto.sha256(new TextEncoder().encode(`lnts demo wallet ${name}`)));
+  return { name, keys, pm, cm, wallet, logs, server, port: 0, events: [] };
 }
 
-async function until(what: string, cond: () => boolean, ms = 5000): Promise<void> {
+async function listen(n: DemoNode): Promise<void> {
+  await new Promise<void>((r) => n.server.listen(0, '127.0.0.1', () => r()));
+  const a = n.server.address();
+  n.port = typeof a === 'object' && a ? a.port : 0;
+}
+
+/** Lets TCP deliver and the nodes react until `cond` holds. */
+async function until(nodes: DemoNode[], what: string, cond: () => boolean, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
-  while (!cond()) {
+  for (;;) {
+    for (const n of nodes) {
+      n.pm.processEvents();
+      for (const e of n.cm.getAndClearPendingEvents()) {
+        n.events.push(e);
+        describeEvent(n, e);
+      }
+    }
+    if (cond()) return;
     if (Date.now() > end) throw new Error(`demo: timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+function describeEvent(n: DemoNode, e: Event): void {
+  switch (e.kind) {
+    case 'FundingGenerationReady':
+      console.log(`  [${n.name}] FundingGenerationReady: fund ${sat(e.channelValueSatoshis)} to the 2-of-2 P2WSH`);
+      break;
+    case 'ChannelPending':
+      console.log(`  [${n.name}] ChannelPending ${short(e.channelId)} (funding ${short(e.fundingTxo.txid)}:${e.fundingTxo.index})`);
+      break;
+    case 'ChannelReady':
+      console.log(`  [${n.name}] ChannelReady ${short(e.channelId)} (${e.channelType})`);
+      break;
+    case 'ChannelClosed':
+      console.log(`  [${n.name}] ChannelClosed ${short(e.channelId)}: ${e.reason.kind}`);
+      break;
+    default:
+      console.log(`  [${n.name}] ${e.kind}`);
+  }
+}
+
+function printChannels(n: DemoNode, names: Map<string, string>): void {
+  const chans = n.cm.listChannels();
+  console.log(`${n.name}: ${chans.length} channel(s)`);
+  for (const c of chans) {
+    const peer = names.get(toHex(c.counterpartyNodeId)) ?? short(c.counterpartyNodeId);
+    const scid = c.shortChannelId !== undefined ? `${c.shortChannelId >> 40n}x${(c.shortChannelId >> 16n) & 0xffffffn}x${c.shortChannelId & 0xffffn}` : '-';
+    console.log(
+      `  with ${peer}: ${sat(c.channelValueSatoshis)}, ${c.isOutbound ? 'outbound' : 'inbound'}, scid ${scid}, ${c.channelType}, ` +
+        `usable=${c.isUsable}, can send ${sat(c.outboundCapacityMsat / 1000n)}, can receive ${sat(c.inboundCapacityMsat / 1000n)}`,
+    );
   }
 }
 
 async function main(): Promise<void> {
   const crypto = await loadCryptoBackend();
   console.log(`lnts demo — crypto backend: ${crypto.name}`);
-  const alice = makeNode('alice', 1, crypto);
-  const bob = makeNode('bob', 2, crypto);
-  console.log(`alice ${toHex(alice.pm.nodeId)}`);
-  console.log(`bob   ${toHex(bob.pm.nodeId)}`);
+  const chain = new RegtestChain({ crypto });
+  const source = new BlockSource(chain);
+  const nodes = ['alice', 'bob', 'carol'].map((n) => makeNode(n, chain, source, crypto));
+  const [alice, bob, carol] = nodes as [DemoNode, DemoNode, DemoNode];
+  const names = new Map(nodes.map((n) => [toHex(n.keys.getNodeId()), n.name]));
+  for (const n of nodes) {
+    await listen(n);
+    console.log(`${n.name.padEnd(5)} ${toHex(n.keys.getNodeId())} listening on 127.0.0.1:${n.port}`);
+  }
+  chain.mine(1, alice.wallet.script);
+  chain.mine(1, bob.wallet.script);
+  chain.mine(100);
+  console.log(`regtest chain at height ${chain.height}; alice has ${sat(alice.wallet.balance())}, bob ${sat(bob.wallet.balance())}`);
 
-  const server = createServer((socket) => setupInbound(bob.pm, socket));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : 0;
-  console.log(`bob listening on 127.0.0.1:${port}; alice connects (BOLT 8 Noise_XK handshake)`);
-
-  const t0 = performance.now();
-  await connectOutbound(alice.pm, bob.pm.nodeId, '127.0.0.1', port);
-  await until('init exchanged', () => alice.pm.getPeerNodeIds().length === 1 && bob.pm.getPeerNodeIds().length === 1);
-  console.log(`handshake + init complete in ${(performance.now() - t0).toFixed(1)} ms`);
-
-  for (const [me, other] of [
-    [alice, bob],
-    [bob, alice],
-  ] as const) {
-    const p = me.pm.getPeerNodeIds().find((x) => equalBytes(x.nodeId, other.pm.nodeId))!;
-    const init = me.pm.peerInit(other.pm.nodeId)!;
-    const nets = (init.networks ?? []).map((n) => (equalBytes(n, chainHash('regtest')) ? 'regtest' : toHex(n)));
-    console.log(`${me.name} sees ${other.name} (${p.inbound ? 'inbound' : 'outbound'}${p.address ? '' : ''}):`);
-    console.log(`  features: ${p.features.describe().join(', ')}`);
-    console.log(`  networks: ${nets.join(', ') || '(none)'}`);
+  console.log('\nconnecting alice → bob and bob → carol (BOLT 8 handshake, init)');
+  await connectOutbound(alice.pm, bob.keys.getNodeId(), '127.0.0.1', bob.port);
+  await connectOutbound(bob.pm, carol.keys.getNodeId(), '127.0.0.1', carol.port);
+  await until(nodes, 'peers', () => alice.pm.getPeerNodeIds().length === 1 && bob.pm.getPeerNodeIds().length === 2 && carol.pm.getPeerNodeIds().length === 1);
+  for (const n of nodes) n.pm.timerTickOccurred();
+  await until(nodes, 'pongs', () => nodes.every((n) => n.logs.some((r) => r.message === 'received pong')));
+  console.log('connected; pings answered. What each side negotiated in init:');
+  for (const n of nodes) {
+    for (const p of n.pm.getPeerNodeIds()) {
+      console.log(`  ${n.name} sees ${names.get(toHex(p.nodeId))} (${p.inbound ? 'inbound' : 'outbound'}): ${p.features.describe().join(' ')}`);
+    }
   }
 
-  const pongs = (n: DemoNode) => n.logs.filter((r) => r.message === 'received pong').length;
-  alice.pm.timerTickOccurred();
-  bob.pm.timerTickOccurred();
-  await until('pongs', () => pongs(alice) >= 1 && pongs(bob) >= 1);
-  console.log('ping/pong: alice → bob answered, bob → alice answered');
+  console.log('\nopening alice → bob (1,000,000 sat, pushing 100,000 sat) and bob → carol (500,000 sat)');
+  const opens: Array<[DemoNode, DemoNode, bigint, bigint]> = [
+    [alice, bob, 1_000_000n, 100_000_000n],
+    [bob, carol, 500_000n, 0n],
+  ];
+  for (const [from, to, value, push] of opens) {
+    const tmp = from.cm.createChannel(to.keys.getNodeId(), value, push, 1n);
+    await until(nodes, 'FundingGenerationReady', () => from.events.some((e) => e.kind === 'FundingGenerationReady' && equalBytes(e.temporaryChannelId, tmp)));
+    const ev = from.events.find((e) => e.kind === 'FundingGenerationReady' && equalBytes(e.temporaryChannelId, tmp)) as Extract<Event, { kind: 'FundingGenerationReady' }>;
+    const tx = from.wallet.fund([{ value: ev.channelValueSatoshis, script: ev.outputScript }], 1000);
+    from.cm.fundingTransactionGenerated(tmp, to.keys.getNodeId(), serializeTx(tx));
+  }
+  await until(nodes, 'funding broadcast', () => chain.mempoolTxids().length === 2);
+  console.log(`both funding transactions are in the mempool; mining 6 blocks`);
+  chain.mine(6);
+  await until(nodes, 'channels ready', () => nodes.every((n) => n.cm.listUsableChannels().length === (n === bob ? 2 : 1)));
 
-  alice.pm.disconnectByNodeId(bob.pm.nodeId);
-  await until('bob sees the disconnect', () => bob.pm.getPeerNodeIds().length === 0);
-  console.log('alice disconnected; bob saw the socket close. Done.');
-  server.close();
+  console.log('\nlistChannels():');
+  for (const n of nodes) printChannels(n, names);
+
+  console.log('\nclosing cooperatively: alice closes with bob, carol closes with bob (shutdown, closing_signed)');
+  const ab = alice.cm.listChannels()[0]!;
+  const bc = carol.cm.listChannels()[0]!;
+  alice.cm.closeChannel(ab.channelId, bob.keys.getNodeId());
+  carol.cm.closeChannel(bc.channelId, bob.keys.getNodeId());
+  await until(nodes, 'closing transactions', () => chain.mempoolTxids().length === 2);
+  for (const id of chain.mempoolTxids()) {
+    const tx = chain.getTx(id)!;
+    const outs = tx.outputs.map((o) => {
+      const owner = nodes.find((n) => equalBytes(n.keys.getShutdownScriptpubkey(), o.script))?.name ?? '?';
+      return `${owner} ${sat(o.value)}`;
+    });
+    console.log(`  closing tx ${toHex(id.slice().reverse()).slice(0, 16)}…: ${outs.join(', ')}`);
+  }
+  chain.mine(1);
+  await until(nodes, 'closed', () => nodes.every((n) => n.cm.listChannels().length === 0));
+  console.log(`\nall channels closed; chain at height ${chain.height}. Done.`);
+  for (const n of nodes) {
+    n.pm.disconnectAllPeers();
+    n.server.close();
+  }
+  source.close();
 }
 
 main().catch((e) => {

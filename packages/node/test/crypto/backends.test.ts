@@ -191,13 +191,12 @@ test('node backends refuse digests that are not 32 bytes (CryptoError / null)', 
   }
 });
 
-test(
-  'noble refuses digests that are not 32 bytes too',
-  { todo: 'crypto/noble.ts signs a 31- or 33-byte "digest" (noble truncates/pads it); it should throw CryptoError like the node backends' },
-  () => {
-    assert.throws(() => nobleBackend.signEcdsa(new Uint8Array(31), new Uint8Array(32).fill(3)), CryptoError);
-  },
-);
+test('noble refuses digests that are not 32 bytes too', () => {
+  for (const n of [0, 31, 33]) {
+    assert.throws(() => nobleBackend.signEcdsa(new Uint8Array(n), new Uint8Array(32).fill(3)), CryptoError);
+    assert.throws(() => nobleBackend.signEcdsaRecoverable(new Uint8Array(n), new Uint8Array(32).fill(3)), CryptoError);
+  }
+});
 
 test('ChaCha20 (both sides of the noble/OpenSSL crossover) and ChaCha20-Poly1305 agree; tampering is null everywhere', () => {
   const len = fc.oneof(

@@ -37,13 +37,28 @@ export interface LdkNode {
   readonly nodeId: Uint8Array;
   readonly pm: LDK.PeerManager;
   readonly cm: LDK.ChannelManager;
+  readonly chainMonitor: LDK.ChainMonitor;
+  /** Serialized transactions LDK asked to broadcast. */
+  readonly broadcasts: Uint8Array[];
   readonly logs: Array<{ level: number; text: string }>;
   /** Objects the bindings need kept alive. */
   readonly keep: unknown[];
 }
 
+/** Options of an LDK test node. */
+export interface LdkNodeOptions {
+  /** Where LDK's broadcasts go (besides being recorded). */
+  readonly onBroadcast?: (tx: Uint8Array) => void;
+  /** The chain tip LDK starts from (default: regtest genesis at height 0). */
+  readonly bestBlock?: { readonly hash: Uint8Array; readonly height: number };
+  /** Adjusts LDK's `UserConfig` (anchors, manual acceptance...). */
+  readonly configure?: (config: LDK.UserConfig, ldk: Ldk) => void;
+  /** Feerate LDK's fee estimator returns (sat/kW). */
+  readonly feerate?: number;
+}
+
 /** Builds an LDK node on regtest from a one-byte seed. */
-export function makeLdkNode(ldk: Ldk, seedByte: number): LdkNode {
+export function makeLdkNode(ldk: Ldk, seedByte: number, opts: LdkNodeOptions = {}): LdkNode {
   const logs: Array<{ level: number; text: string }> = [];
   const logger = ldk.Logger.new_impl({
     log(record: LDK.Record) {
@@ -51,8 +66,18 @@ export function makeLdkNode(ldk: Ldk, seedByte: number): LdkNode {
     },
   });
   const network = ldk.Network.LDKNetwork_Regtest;
-  const feeEst = ldk.FeeEstimator.new_impl({ get_est_sat_per_1000_weight: () => 253 });
-  const broadcaster = ldk.BroadcasterInterface.new_impl({ broadcast_transactions() {} });
+  const rate = opts.feerate ?? 253;
+  const feeEst = ldk.FeeEstimator.new_impl({ get_est_sat_per_1000_weight: () => rate });
+  const broadcasts: Uint8Array[] = [];
+  const broadcaster = ldk.BroadcasterInterface.new_impl({
+    broadcast_transactions(txs: Uint8Array[]) {
+      for (const t of txs) {
+        const tx = t.slice();
+        broadcasts.push(tx);
+        opts.onBroadcast?.(tx);
+      }
+    },
+  });
   const Completed = ldk.ChannelMonitorUpdateStatus.LDKChannelMonitorUpdateStatus_Completed;
   const persister = ldk.Persist.new_impl({
     persist_new_channel: () => Completed,
@@ -73,9 +98,11 @@ export function makeLdkNode(ldk: Ldk, seedByte: number): LdkNode {
   );
   const msgRouter = ldk.DefaultMessageRouter.constructor_new(graph, keys.as_EntropySource());
   const config = ldk.UserConfig.constructor_default();
-  // Regtest genesis block hash (internal byte order) as the best block.
+  opts.configure?.(config, ldk);
+  // Regtest genesis block hash (internal byte order) as the default best block.
   const genesis = Uint8Array.from(Buffer.from('06226e46111a0b59caaf126043eb5bbf28c34f3a5e332a1fc7b2b73cf188910f', 'hex'));
-  const params = ldk.ChainParameters.constructor_new(network, ldk.BestBlock.constructor_new(genesis, 0));
+  const best = opts.bestBlock ?? { hash: genesis, height: 0 };
+  const params = ldk.ChainParameters.constructor_new(network, ldk.BestBlock.constructor_new(best.hash, best.height));
   const cm = ldk.ChannelManager.constructor_new(
     feeEst,
     chainMonitor.as_Watch(),
@@ -106,6 +133,8 @@ export function makeLdkNode(ldk: Ldk, seedByte: number): LdkNode {
     nodeId: cm.get_our_node_id(),
     pm,
     cm,
+    chainMonitor,
+    broadcasts,
     logs,
     keep: [logger, feeEst, broadcaster, persister, chainMonitor, keys, graph, scorer, lockable, router, msgRouter, ign],
   };
@@ -207,4 +236,38 @@ export async function waitFor(what: string, cond: () => boolean, timeoutMs = 10_
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 2));
   }
+}
+
+/** Feeds a connected block to LDK's ChannelManager and ChainMonitor (`chain::Confirm`). */
+export function ldkBlockConnected(node: LdkNode, header: Uint8Array, txs: ReadonlyArray<{ index: number; tx: Uint8Array }>, height: number): void {
+  const { ldk } = node;
+  for (const c of [node.cm.as_Confirm(), node.chainMonitor.as_Confirm()]) {
+    if (txs.length > 0) c.transactions_confirmed(header, txs.map((t) => ldk.TwoTuple_usizeTransactionZ.constructor_new(t.index, t.tx)), height);
+    c.best_block_updated(header, height);
+  }
+  node.pm.process_events();
+}
+
+const handlers = new WeakMap<LdkNode, { handler: LDK.EventHandler; buf: LDK.Event[] }>();
+
+/** Takes LDK's pending events (one EventHandler per node, as the bindings need). */
+export function ldkEvents(node: LdkNode): LDK.Event[] {
+  let h = handlers.get(node);
+  if (!h) {
+    const buf: LDK.Event[] = [];
+    const handler = node.ldk.EventHandler.new_impl({
+      handle_event(e: LDK.Event) {
+        buf.push(e);
+        return node.ldk.Result_NoneReplayEventZ.constructor_ok();
+      },
+    });
+    h = { handler, buf };
+    handlers.set(node, h);
+    node.keep.push(handler);
+  }
+  node.cm.as_EventsProvider().process_pending_events(h.handler);
+  node.chainMonitor.as_EventsProvider().process_pending_events(h.handler);
+  const out = h.buf.splice(0);
+  node.pm.process_events();
+  return out;
 }

@@ -36,10 +36,12 @@ import {
   ReplyChannelRange,
   ReplyShortChannelIdsEnd,
 } from './bolt07.js';
+import { OnionMessage } from './onion_message.js';
 
 export * from './bolt01.js';
 export * from './bolt02.js';
 export * from './bolt07.js';
+export * from './onion_message.js';
 export * from './address.js';
 
 /** Every declared message, by spec name. */
@@ -73,6 +75,7 @@ export const MESSAGES = {
   query_channel_range: QueryChannelRange,
   reply_channel_range: ReplyChannelRange,
   gossip_timestamp_filter: GossipTimestampFilter,
+  onion_message: OnionMessage,
 } as const;
 
 type Table = typeof MESSAGES;
@@ -116,6 +119,7 @@ export const CATEGORY: { readonly [K in keyof Table]: MessageCategory } = {
   query_channel_range: 'gossip',
   reply_channel_range: 'gossip',
   gossip_timestamp_filter: 'gossip',
+  onion_message: 'onion',
 };
 /** A spec message name lnts decodes. */
 export type MessageName = keyof Table;
