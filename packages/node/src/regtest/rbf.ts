@@ -32,6 +32,69 @@ export interface ReplacementView {
   ancestorsOf(tx: Transaction): Set<string>;
 }
 
+/** Core's default `-limitancestorcount` / `-limitdescendantcount`. */
+export const DEFAULT_CHAIN_COUNT_LIMIT = 25;
+/** Core's default `-limitancestorsize` / `-limitdescendantsize`, in virtual bytes. */
+export const DEFAULT_CHAIN_SIZE_LIMIT = 101_000;
+/** The CPFP carve-out allows one extra descendant of at most this many virtual bytes. */
+export const EXTRA_DESCENDANT_TX_SIZE_LIMIT = 10_000;
+
+interface ChainLimits {
+  readonly ancestorCount: number;
+  readonly ancestorSize: number;
+  readonly descendantCount: number;
+  readonly descendantSize: number;
+}
+
+function chainLimitError(tx: Transaction, vsize: number, view: ReplacementView, limits: ChainLimits): string | null {
+  const ancestors = view.ancestorsOf(tx);
+  if (ancestors.size + 1 > limits.ancestorCount) return `too many unconfirmed ancestors [limit: ${limits.ancestorCount}]`;
+  let size = vsize;
+  for (const a of ancestors) size += view.entry(a)!.vsize;
+  if (size > limits.ancestorSize) return `exceeds ancestor size limit [limit: ${limits.ancestorSize}]`;
+  for (const a of ancestors) {
+    const desc = view.withDescendants([a]);
+    if (desc.size + 1 > limits.descendantCount) return `too many descendants for tx ${a} [limit: ${limits.descendantCount}]`;
+    let dsize = vsize;
+    for (const d of desc) dsize += view.entry(d)!.vsize;
+    if (dsize > limits.descendantSize) return `exceeds descendant size limit for tx ${a} [limit: ${limits.descendantSize}]`;
+  }
+  return null;
+}
+
+/**
+ * Core 26's unconfirmed-chain limits (25 transactions / 101 kvB of ancestors and of each
+ * ancestor's descendants) with the CPFP carve-out: a transaction of at most 10 kvB with a single
+ * unconfirmed ancestor may exceed the descendant limits by one — what lets either party of a
+ * Lightning channel fee-bump its anchor whatever the other attached (BOLT 3 §"to_local_anchor and
+ * to_remote_anchor Output"). A replacement of a single conflict gets that conflict's room.
+ * @returns `null`, or the `too-long-mempool-chain` detail.
+ */
+export function checkChainLimits(tx: Transaction, vsize: number, conflicts: ReadonlySet<string>, view: ReplacementView): string | null {
+  let limits: ChainLimits = {
+    ancestorCount: DEFAULT_CHAIN_COUNT_LIMIT,
+    ancestorSize: DEFAULT_CHAIN_SIZE_LIMIT,
+    descendantCount: DEFAULT_CHAIN_COUNT_LIMIT,
+    descendantSize: DEFAULT_CHAIN_SIZE_LIMIT,
+  };
+  if (conflicts.size === 1) {
+    const [c] = conflicts;
+    let room = 0;
+    for (const d of view.withDescendants([c!])) room += view.entry(d)!.vsize;
+    limits = { ...limits, descendantCount: limits.descendantCount + 1, descendantSize: limits.descendantSize + room };
+  }
+  const err = chainLimitError(tx, vsize, view, limits);
+  if (err === null) return null;
+  if (vsize > EXTRA_DESCENDANT_TX_SIZE_LIMIT) return err;
+  const carveOut: ChainLimits = {
+    ancestorCount: 2,
+    ancestorSize: limits.ancestorSize,
+    descendantCount: limits.descendantCount + 1,
+    descendantSize: limits.descendantSize + EXTRA_DESCENDANT_TX_SIZE_LIMIT,
+  };
+  return chainLimitError(tx, vsize, view, carveOut) === null ? null : err;
+}
+
 /** True when any input signals BIP 125 replaceability. */
 export function signalsOptInRbf(tx: Transaction): boolean {
   return tx.inputs.some((i) => i.sequence >>> 0 <= MAX_BIP125_RBF_SEQUENCE);

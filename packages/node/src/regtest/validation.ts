@@ -3,7 +3,8 @@
  * `MemPoolAccept::PreChecks` and script checks run, so the first failing rule (and its reject
  * reason) is the one `testmempoolaccept` reports: context-free checks, standardness, finality
  * (nLockTime), conflicts (BIP 125 signalling), missing inputs, BIP 68 sequence locks, amounts and coinbase maturity,
- * input and witness standardness, the relay fee floor, BIP 125 replacement rules, then scripts under standard flags (with
+ * input and witness standardness, the relay fee floor, unconfirmed-chain limits (with the CPFP
+ * carve-out), BIP 125 replacement rules, then scripts under standard flags (with
  * the mandatory-flags retry that tells policy from consensus failures).
  * @module
  */
@@ -14,7 +15,7 @@ import { fromHex, toHex } from '@lnts/lightning/util';
 import { COINBASE_MATURITY, MAX_MONEY } from './block.js';
 import { inputsStandard, MIN_RELAY_FEE_PER_KVB, MIN_STANDARD_TX_NONWITNESS_SIZE, nonWitnessSize, standardTxReason, witnessStandard } from './policy.js';
 import type { ReplacementView } from './rbf.js';
-import { checkReplacement, signalsOptInRbf } from './rbf.js';
+import { checkChainLimits, checkReplacement, signalsOptInRbf } from './rbf.js';
 import { SEQUENCE_LOCKTIME_DISABLE_FLAG, SEQUENCE_LOCKTIME_MASK, SEQUENCE_LOCKTIME_TYPE_FLAG, TransactionSignatureChecker } from './script/checker.js';
 import type { ScriptErrorCode } from './script/errors.js';
 import { scriptErrorString } from './script/errors.js';
@@ -223,6 +224,10 @@ export function validateTransaction(tx: Transaction, view: ValidationView, crypt
     // Deviation: the sigop-adjusted virtual size is not used; Lightning's transactions never hit it.
     const minFee = (MIN_RELAY_FEE_PER_KVB * BigInt(vsize)) / 1000n;
     if (fee < minFee) return reject('min relay fee not met', `${fee} < ${minFee}`);
+  }
+  if (policy) {
+    const tooLong = checkChainLimits(tx, vsize, conflicts, view.replacement);
+    if (tooLong) return reject('too-long-mempool-chain', tooLong);
   }
   let replaces: ReadonlySet<string> = new Set();
   if (conflicts.size > 0) {

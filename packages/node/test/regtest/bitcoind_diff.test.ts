@@ -397,6 +397,33 @@ if (!BITCOIND) {
       await check('replacing a non-signalling transaction', 'reject', bump(10n * FEE));
     });
 
+    test('unconfirmed chain limits and the CPFP carve-out', async () => {
+      const c = coinbase(6);
+      const third = c.value / 3n;
+      const parent = signP2wpkh(
+        spend(c.outpoint, [
+          { value: third, script: WALLET },
+          { value: third, script: WALLET },
+          { value: c.value - 2n * third - FEE, script: WALLET },
+        ]),
+        0,
+        c.value,
+      );
+      const pid = await submitBoth(parent);
+      let prev = { txid: pid, vout: 0 };
+      let value = third;
+      for (let k = 0; k < 24; k++) {
+        const id = await submitBoth(signP2wpkh(spend(prev, pay(value)), 0, value));
+        prev = { txid: id, vout: 0 };
+        value -= FEE;
+      }
+      await check('26th transaction of an unconfirmed chain', 'reject', signP2wpkh(spend(prev, pay(value)), 0, value));
+      const carve = signP2wpkh(spend({ txid: pid, vout: 1 }, pay(third)), 0, third);
+      await check('CPFP carve-out: one more child of a parent with 24 descendants', 'accept', carve);
+      await submitBoth(carve);
+      await check('a second carve-out child', 'reject', signP2wpkh(spend({ txid: pid, vout: 2 }, pay(c.value - 2n * third - FEE)), 0, c.value - 2n * third - FEE));
+    });
+
     test('CSV and CLTV spends once mature', async () => {
       await mineBoth(DELAY - 1);
       assert.equal(chain.getConfirmations(setup), DELAY);

@@ -208,6 +208,34 @@ describe('BIP 125 replacement', () => {
   });
 });
 
+describe('unconfirmed chain limits', () => {
+  test('25 in a chain, then too-long-mempool-chain; the CPFP carve-out admits one extra child', () => {
+    const chain = freshChain();
+    const c = coinbaseOf(chain, 1);
+    const third = c.value / 3n;
+    const pid = mustSubmit(
+      chain,
+      acsSpend(c.outpoint, [
+        { value: third, script: ACS },
+        { value: third, script: ACS },
+        { value: c.value - 2n * third - FEE, script: ACS },
+      ]),
+    );
+    let prev: OutPoint = { txid: pid, vout: 0 };
+    let value = third;
+    for (let k = 0; k < 24; k++) {
+      value -= FEE;
+      prev = { txid: mustSubmit(chain, acsSpend(prev, [{ value, script: ACS }])), vout: 0 };
+    }
+    assert.equal(reason(chain, acsSpend(prev, [{ value: value - FEE, script: ACS }])), 'too-long-mempool-chain');
+    mustSubmit(chain, acsSpend({ txid: pid, vout: 1 }, [{ value: third - FEE, script: ACS }]));
+    assert.equal(reason(chain, acsSpend({ txid: pid, vout: 2 }, [{ value: c.value - 2n * third - 2n * FEE, script: ACS }])), 'too-long-mempool-chain');
+    chain.mine(1);
+    assert.equal(chain.mempoolTxids().length, 0);
+    mustSubmit(chain, acsSpend(prev, [{ value: value - FEE, script: ACS }]));
+  });
+});
+
 describe('relative and absolute timelocks', () => {
   test('CSV (BIP 68/112): a to_local delayed spend waits to_self_delay confirmations', () => {
     const chain = freshChain();
