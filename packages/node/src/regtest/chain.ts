@@ -259,8 +259,10 @@ export class RegtestChain {
     }
   }
 
+  // Transactions are kept as private copies (parsed from their bytes): `TxIn` fields are
+  // mutable, and a caller reusing its object must not rewrite the mempool or a block.
   private decode(tx: Uint8Array | Transaction): Transaction | DecodeError {
-    return tx instanceof Uint8Array ? parseTx(tx) : tx;
+    return parseTx(tx instanceof Uint8Array ? tx : serializeTx(tx));
   }
 
   /**
@@ -471,13 +473,12 @@ export class RegtestChain {
     return this.utxos.get(keyOf(outpoint))?.output;
   }
 
-  /** A transaction in the best chain or the mempool, by txid (internal order). */
+  /** A transaction in the best chain or the mempool, by txid (internal order); a copy the caller may modify. */
   getTx(txid: Uint8Array): Transaction | undefined {
-    const hex = toHex(txid);
-    const m = this.mempool.get(hex);
-    if (m) return m.tx;
-    const at = this.txIndex.get(hex);
-    return at ? this.blocks[at.height]!.txs[at.index] : undefined;
+    const raw = this.getRawTx(txid);
+    if (!raw) return undefined;
+    const t = parseTx(raw);
+    return t instanceof DecodeError ? undefined : t;
   }
 
   /** The serialized transaction, as {@link getTx}. */
