@@ -224,7 +224,10 @@ if (!BITCOIND) {
     let setup: Uint8Array;
     const out = (vout: number): OutPoint => ({ txid: setup, vout });
     // Output indexes of the setup transaction.
-    const O = { funding: 0, toLocal: 1, offered: 2, received: 3, anchor: 4, toRemote: 5, p2wpkh: 6, p2shP2wpkh: 7, p2pkh: 8, p2shMultisig: 9, bareMultisig: 10 } as const;
+    const O = { funding: 0, toLocal: 1, offered: 2, received: 3, anchor: 4, toRemote: 5, p2wpkh: 6, p2shP2wpkh: 7, p2pkh: 8, p2shMultisig: 9, bareMultisig: 10, timeCsv: 11 } as const;
+    // `<time-based 0> OP_CSV OP_DROP OP_1`: both chains have the same block times, so BIP 68's
+    // 512-second units can be compared exactly.
+    const TIME_CSV = Uint8Array.of(3, 0x00, 0x00, 0x40, 0xb2, 0x75, 0x51);
     const LEGACY_MULTISIG = concat(Uint8Array.of(0x52, 33), fa.pubkey, Uint8Array.of(33), fb.pubkey, Uint8Array.of(0x52, 0xae));
     const BARE_1OF2 = concat(Uint8Array.of(0x51, 33), fa.pubkey, Uint8Array.of(33), fb.pubkey, Uint8Array.of(0x52, 0xae));
     const P2SH_REDEEM = p2wpkhScript(crypto.hash160(K.pubkey));
@@ -245,6 +248,7 @@ if (!BITCOIND) {
         { value: BTC, script: p2pkhScript(crypto.hash160(K.pubkey)) },
         { value: BTC, script: p2shScript(crypto.hash160(LEGACY_MULTISIG)) },
         { value: BTC, script: BARE_1OF2 },
+        { value: BTC, script: p2wshForScript(TIME_CSV, crypto) },
       ];
       const total = outputs.reduce((s, o) => s + o.value, 0n);
       outputs.push({ value: c.value - total - FEE, script: WALLET });
@@ -431,6 +435,10 @@ if (!BITCOIND) {
       await check('to_local delayed branch, nSequence below to_self_delay', 'reject', wsh(O.toLocal, scripts.toLocal, (_t, s) => [s(delayed), EMPTY], { sequence: DELAY - 1 }));
       // 65535 × 512 s: unmet on both chains whatever their block times (ours advance 600 s a block, Core's follow the clock).
       await check('to_local delayed branch, 388-day time-based nSequence', 'reject', wsh(O.toLocal, scripts.toLocal, (_t, s) => [s(delayed), EMPTY], { sequence: 0x00400000 | 0xffff }));
+      const timeCsv = (sequence: number) => withWitness(spend(out(O.timeCsv), pay(BTC), { sequence }), 0, [TIME_CSV]);
+      await check('time-based CSV, 0 units', 'accept', timeCsv(0x00400000));
+      await check('time-based CSV, 1 unit (512 s) not yet elapsed', 'reject', timeCsv(0x00400001));
+      await check('time-based CSV script, height-based nSequence', 'reject', timeCsv(1));
       await check('received HTLC timeout after cltv_expiry', 'accept', wsh(O.received, scripts.received, (_t, s) => [s(remote), EMPTY], { locktime: expiry, sequence: 0xfffffffe }));
       await check('received HTLC timeout, time-based nLockTime', 'reject', wsh(O.received, scripts.received, (_t, s) => [s(remote), EMPTY], { locktime: 500_000_001, sequence: 0xfffffffe }));
       await check('received HTLC timeout, final nSequence', 'reject', wsh(O.received, scripts.received, (_t, s) => [s(remote), EMPTY], { locktime: expiry, sequence: 0xffffffff }));
