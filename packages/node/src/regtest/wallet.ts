@@ -15,10 +15,9 @@ import {
   p2wpkhScript,
   SIGHASH_ALL,
   segwitV0Sighash,
-  weight as txWeight,
 } from '@lnts/lightning/bitcoin';
 import type { CryptoBackend } from '@lnts/lightning/crypto';
-import { APIError, concat, equalBytes, toHex } from '@lnts/lightning/util';
+import { APIError, concat, toHex } from '@lnts/lightning/util';
 import type { RegtestChain, SubmitResult, UnspentOutput } from './chain.js';
 import { COINBASE_MATURITY } from './block.js';
 import { dustThreshold } from './policy.js';
@@ -256,14 +255,8 @@ export class RegtestWallet {
     for (const i of tx.inputs) this.reserved.delete(`${toHex(i.prevout.txid)}:${i.prevout.vout}`);
   }
 
-  /** Weight of a signed transaction (for fee checks in tests). */
-  static weightOf(tx: Transaction): number {
-    return txWeight(tx);
-  }
-
-  /** The key for a script this wallet owns, if any. */
+  /** The key for a script this wallet owns, if any (to sign custom spends of wallet outputs). */
   keyForScript(script: Uint8Array): WalletKey | undefined {
-    const k = this.byScript.get(toHex(script));
-    return k && equalBytes(k.script, script) ? k : undefined;
+    return this.byScript.get(toHex(script));
   }
 }
