@@ -133,13 +133,13 @@ export function nonWitnessSize(tx: Transaction): number {
 }
 
 /** Core's `AreInputsStandard` for the previous outputs `prevouts` (same order as the inputs). */
-export function inputsStandard(tx: Transaction, prevouts: readonly TxOut[]): boolean {
+export function inputsStandard(tx: Transaction, prevouts: readonly TxOut[], crypto: CryptoBackend): boolean {
   for (let k = 0; k < tx.inputs.length; k++) {
     const t = classifyOutput(prevouts[k]!.script);
     if (t === 'nonstandard' || t === 'witness_unknown') return false;
     if (t === 'scripthash') {
-      // Redeem-script sigop limits (15) are not counted here; Lightning never spends such P2SH.
-      if (!isPushOnly(tx.inputs[k]!.scriptSig)) return false;
+      const redeem = redeemScriptOf(tx.inputs[k]!.scriptSig, crypto);
+      if (!redeem || scriptSigOps(redeem, true) > MAX_P2SH_SIGOPS) return false;
     }
   }
   return true;
@@ -180,4 +180,60 @@ export function witnessStandard(tx: Transaction, prevouts: readonly TxOut[], cry
     }
   }
   return true;
+}
+
+/** Core's `MAX_STANDARD_TX_SIGOPS_COST` (a fifth of the block's 80,000). */
+export const MAX_STANDARD_TX_SIGOPS_COST = 16_000;
+/** Core's `MAX_P2SH_SIGOPS`: a standard P2SH redeem script has at most 15 signature operations. */
+export const MAX_P2SH_SIGOPS = 15;
+/** Core's `-bytespersigop` default: each sigop is charged as 20 virtual bytes when that exceeds the size. */
+export const BYTES_PER_SIGOP = 20;
+
+/** Core's `CScript::GetSigOpCount`: CHECKMULTISIG counts its key count when `accurate` and it follows OP_n, else 20. */
+export function scriptSigOps(script: Uint8Array, accurate: boolean): number {
+  let n = 0;
+  let last = -1;
+  let pc = 0;
+  while (pc < script.length) {
+    const ins = readInstruction(script, pc);
+    if (!ins) break;
+    const op = ins.opcode;
+    if (op === OPS.OP_CHECKSIG || op === OPS.OP_CHECKSIGVERIFY) n++;
+    else if (op === OPS.OP_CHECKMULTISIG || op === OPS.OP_CHECKMULTISIGVERIFY) n += accurate && last >= OPS.OP_1 && last <= OPS.OP_16 ? last - OPS.OP_1 + 1 : 20;
+    last = op;
+    pc = ins.end;
+  }
+  return n;
+}
+
+/**
+ * Core's `GetTransactionSigOpCost`: legacy sigops (scriptSigs and output scripts, inaccurate) and
+ * P2SH redeem-script sigops count 4 each, witness sigops (BIP 141) 1 each.
+ */
+export function sigOpCost(tx: Transaction, prevouts: readonly TxOut[], crypto: CryptoBackend): number {
+  let legacy = 0;
+  for (const i of tx.inputs) legacy += scriptSigOps(i.scriptSig, false);
+  for (const o of tx.outputs) legacy += scriptSigOps(o.script, false);
+  let p2sh = 0;
+  let witness = 0;
+  tx.inputs.forEach((input, k) => {
+    let prog = witnessProgram(prevouts[k]!.script);
+    if (isP2sh(prevouts[k]!.script) && isPushOnly(input.scriptSig)) {
+      const redeem = redeemScriptOf(input.scriptSig, crypto);
+      if (redeem) {
+        p2sh += scriptSigOps(redeem, true);
+        prog = witnessProgram(redeem);
+      }
+    }
+    if (prog && prog.version === 0) {
+      if (prog.program.length === 20) witness += 1;
+      else if (prog.program.length === 32 && input.witness.length > 0) witness += scriptSigOps(input.witness[input.witness.length - 1]!, true);
+    }
+  });
+  return (legacy + p2sh) * 4 + witness;
+}
+
+/** Core's `GetVirtualTransactionSize`: weight or sigop cost × 20, whichever is larger, in virtual bytes (rounded up). */
+export function sigopAdjustedVsize(weight: number, sigopCost: number): number {
+  return Math.ceil(Math.max(weight, sigopCost * BYTES_PER_SIGOP) / 4);
 }

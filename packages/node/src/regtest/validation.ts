@@ -13,7 +13,17 @@ import { txid as computeTxid, txidToHex, wtxid as computeWtxid, weight as txWeig
 import type { CryptoBackend } from '@lnts/lightning/crypto';
 import { fromHex, toHex } from '@lnts/lightning/util';
 import { COINBASE_MATURITY, MAX_MONEY } from './block.js';
-import { inputsStandard, MIN_RELAY_FEE_PER_KVB, MIN_STANDARD_TX_NONWITNESS_SIZE, nonWitnessSize, standardTxReason, witnessStandard } from './policy.js';
+import {
+  inputsStandard,
+  MAX_STANDARD_TX_SIGOPS_COST,
+  MIN_RELAY_FEE_PER_KVB,
+  MIN_STANDARD_TX_NONWITNESS_SIZE,
+  nonWitnessSize,
+  sigOpCost,
+  sigopAdjustedVsize,
+  standardTxReason,
+  witnessStandard,
+} from './policy.js';
 import type { ReplacementView } from './rbf.js';
 import { checkChainLimits, checkReplacement, signalsOptInRbf } from './rbf.js';
 import { SEQUENCE_LOCKTIME_DISABLE_FLAG, SEQUENCE_LOCKTIME_MASK, SEQUENCE_LOCKTIME_TYPE_FLAG, TransactionSignatureChecker } from './script/checker.js';
@@ -217,11 +227,13 @@ export function validateTransaction(tx: Transaction, view: ValidationView, crypt
   if (valueIn < valueOut) return reject('bad-txns-in-belowout', `value in (${valueIn}) < value out (${valueOut})`);
   const fee = valueIn - valueOut;
   const prevouts = coins.map((c) => c.output);
-  const vsize = Math.ceil(w / 4);
+  const sigops = sigOpCost(tx, prevouts, crypto);
+  // Mempool sizes are sigop-adjusted, so a transaction dense in signature checks pays for them.
+  const vsize = sigopAdjustedVsize(w, sigops);
   if (policy) {
-    if (!inputsStandard(tx, prevouts)) return reject('bad-txns-nonstandard-inputs');
+    if (!inputsStandard(tx, prevouts, crypto)) return reject('bad-txns-nonstandard-inputs');
     if (!witnessStandard(tx, prevouts, crypto)) return reject('bad-witness-nonstandard');
-    // Deviation: the sigop-adjusted virtual size is not used; Lightning's transactions never hit it.
+    if (sigops > MAX_STANDARD_TX_SIGOPS_COST) return reject('bad-txns-too-many-sigops', `${sigops}`);
     const minFee = (MIN_RELAY_FEE_PER_KVB * BigInt(vsize)) / 1000n;
     if (fee < minFee) return reject('min relay fee not met', `${fee} < ${minFee}`);
   }

@@ -340,6 +340,15 @@ if (!BITCOIND) {
         const bare = spend(out(O.bareMultisig), pay(BTC));
         const bsig = encodeWitnessSignature(crypto.signEcdsa(legacySighash(bare, 0, BARE_1OF2, SIGHASH_ALL, crypto), fb.secret), SIGHASH_ALL);
         await check('bare 1-of-2 multisig', 'accept', { ...bare, inputs: [{ ...bare.inputs[0]!, scriptSig: concat(Uint8Array.of(0x00), push(bsig)) }] });
+        {
+          // A bare CHECKMULTISIG output counts 20 legacy sigops (cost 80): the transaction is
+          // charged (80 + 1 for the P2WPKH input) × 20 / 4 = 405 vbytes, twice what its weight says.
+          const cb = coinbase(7);
+          const mk = (fee: bigint) => signP2wpkh(spend(cb.outpoint, [{ value: 1000n, script: BARE_1OF2 }, { value: cb.value - 1000n - fee, script: WALLET }]), 0, cb.value);
+          await check('bare multisig output, fee covers the weight but not the sigops', 'reject', mk(300n));
+          await check('bare multisig output, one sat short of the sigop-adjusted size', 'reject', mk(404n));
+          await check('bare multisig output, fee covers the sigop-adjusted size', 'accept', mk(405n));
+        }
         await check('bare 1-of-2 multisig, dummy OP_1', 'reject', { ...bare, inputs: [{ ...bare.inputs[0]!, scriptSig: concat(Uint8Array.of(0x51), push(bsig)) }] });
       }
     });
