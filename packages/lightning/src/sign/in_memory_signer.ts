@@ -4,7 +4,8 @@ import { INITIAL_COMMITMENT_NUMBER, buildCommitmentSecret } from '../ln/chan_uti
 import type { CommitmentTransaction } from '../ln/chan_utils/commitment.js';
 import { signHtlcTxs } from '../ln/chan_utils/htlc_tx.js';
 import { derivePrivateKey, deriveRevocationPrivkey } from '../ln/chan_utils/keys.js';
-import { signFundingSpend } from '../ln/chan_utils/signing.js';
+import { signFundingSpend, verifyFundingSpend } from '../ln/chan_utils/signing.js';
+import { encodeValue } from '../util/ser/value.js';
 import { equalBytes } from '../util/bytes.js';
 import { CryptoError } from '../util/errors.js';
 import type { ChannelPublicKeys, ChannelSigner, CommitmentSignatures } from './interfaces.js';
@@ -31,6 +32,7 @@ export class InMemorySigner implements ChannelSigner {
     private readonly secrets: ChannelSecrets,
     readonly keysId: Uint8Array,
     private readonly crypto: CryptoBackend,
+    readonly channelValueSatoshis = 0n,
   ) {
     this.pub = {
       fundingPubkey: crypto.publicKey(secrets.fundingKey),
@@ -72,6 +74,10 @@ export class InMemorySigner implements ChannelSigner {
     return { signature, htlcSignatures };
   }
 
+  validateHolderCommitment(c: CommitmentTransaction, counterpartySig: Uint8Array, counterpartyFundingPubkey: Uint8Array): boolean {
+    return verifyFundingSpend(c.tx, c.fundingScript, c.params.fundingSatoshis, counterpartySig, counterpartyFundingPubkey, this.crypto);
+  }
+
   signHolderCommitment(c: CommitmentTransaction): Uint8Array {
     return signFundingSpend(c.tx, c.fundingScript, c.params.fundingSatoshis, this.secrets.fundingKey, this.crypto);
   }
@@ -98,5 +104,10 @@ export class InMemorySigner implements ChannelSigner {
 
   paymentSecret(): Uint8Array {
     return this.secrets.paymentKey;
+  }
+
+  /** Only the keys id and channel value: every secret is re-derived from the seed (`KeysManager`). */
+  write(): Uint8Array {
+    return encodeValue({ v: 1, keysId: this.keysId, channelValueSatoshis: this.channelValueSatoshis });
   }
 }

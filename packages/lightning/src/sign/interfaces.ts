@@ -6,6 +6,7 @@
  */
 import type { Transaction } from '../bitcoin/tx.js';
 import type { CommitmentTransaction } from '../ln/chan_utils/commitment.js';
+import type { DecodeError } from '../util/errors.js';
 
 /** A channel party's five public keys (BOLT 2 `open_channel`/`accept_channel`). */
 export interface ChannelPublicKeys {
@@ -41,6 +42,11 @@ export interface ChannelSigner {
    * `perCommitmentPoint` is theirs for that commitment (our HTLC key on it derives from it).
    */
   signCounterpartyCommitment(c: CommitmentTransaction, perCommitmentPoint: Uint8Array): CommitmentSignatures;
+  /**
+   * Checks the counterparty's signature of our commitment before we accept it (LDK's
+   * `validate_holder_commitment`): a signer that refuses stops the channel from moving on.
+   */
+  validateHolderCommitment(c: CommitmentTransaction, counterpartySig: Uint8Array, counterpartyFundingPubkey: Uint8Array): boolean;
   /** Our signature of our own commitment, for broadcasting it (force close, BOLT 5). */
   signHolderCommitment(c: CommitmentTransaction): Uint8Array;
   /** Signs a transaction spending the funding output (cooperative close, BOLT 3 §"Closing Transaction"). */
@@ -55,6 +61,8 @@ export interface ChannelSigner {
   revocationSecretFor(theirPerCommitmentSecret: Uint8Array): Uint8Array;
   /** The secret of our static_remotekey `to_remote` output. */
   paymentSecret(): Uint8Array;
+  /** The signer's persistent state: `KeysInterface.readChanSigner` recreates the signer from it. */
+  write(): Uint8Array;
 }
 
 /**
@@ -79,6 +87,8 @@ export interface KeysInterface {
   generateChannelKeysId(inbound: boolean, channelValueSatoshis: bigint, userChannelId: bigint): Uint8Array;
   /** The signer for a channel, recreated from its keys id. */
   deriveChannelSigner(channelValueSatoshis: bigint, keysId: Uint8Array): ChannelSigner;
+  /** Recreates a signer from `ChannelSigner.write()` output. */
+  readChanSigner(bytes: Uint8Array): ChannelSigner | DecodeError;
   /** 32 unpredictable bytes (temporary channel ids, onion session keys, ...). */
   getSecureRandomBytes(): Uint8Array;
 }

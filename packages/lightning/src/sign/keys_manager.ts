@@ -1,6 +1,8 @@
 import type { CryptoBackend } from '../crypto/backend.js';
 import { p2wpkhForPubkey } from '../bitcoin/outputs.js';
 import { utf8 } from '../util/bytes.js';
+import { DecodeError } from '../util/errors.js';
+import { decodeValue } from '../util/ser/value.js';
 import { ByteWriter } from '../util/ser/writer.js';
 import { InMemorySigner } from './in_memory_signer.js';
 import type { ChannelSigner, KeysInterface } from './interfaces.js';
@@ -77,7 +79,17 @@ export class KeysManager implements KeysInterface {
     return this.crypto.hmacSha256(this.channelMaster, w.finish());
   }
 
-  deriveChannelSigner(_channelValueSatoshis: bigint, keysId: Uint8Array): ChannelSigner {
+  readChanSigner(bytes: Uint8Array): ChannelSigner | DecodeError {
+    const v = decodeValue(bytes);
+    if (v instanceof DecodeError) return v;
+    const o = v as { v?: unknown; keysId?: unknown; channelValueSatoshis?: unknown };
+    if (o.v !== 1 || !(o.keysId instanceof Uint8Array) || o.keysId.length !== 32 || typeof o.channelValueSatoshis !== 'bigint') {
+      return new DecodeError('InvalidValue', 'not a serialized InMemorySigner');
+    }
+    return this.deriveChannelSigner(o.channelValueSatoshis, o.keysId);
+  }
+
+  deriveChannelSigner(channelValueSatoshis: bigint, keysId: Uint8Array): ChannelSigner {
     const base = this.crypto.hmacSha256(this.channelMaster, keysId);
     return new InMemorySigner(
       {
@@ -90,6 +102,7 @@ export class KeysManager implements KeysInterface {
       },
       keysId,
       this.crypto,
+      channelValueSatoshis,
     );
   }
 

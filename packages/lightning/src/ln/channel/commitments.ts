@@ -9,7 +9,6 @@ import type { CryptoBackend } from '../../crypto/backend.js';
 import type { ChannelSigner } from '../../sign/interfaces.js';
 import { buildCommitmentTx, commitmentObscureFactor, type CommitmentTransaction } from '../chan_utils/commitment.js';
 import { deriveTxCreationKeys } from '../chan_utils/keys.js';
-import { verifyFundingSpend } from '../chan_utils/signing.js';
 import type { ChannelParams, Commitments } from './state.js';
 
 /**
@@ -129,9 +128,9 @@ export function initialBalances(p: Pick<ChannelParams, 'isOutbound' | 'valueSat'
   return p.isOutbound ? { holder: funder, counterparty: p.pushMsat } : { holder: p.pushMsat, counterparty: funder };
 }
 
-/** Checks the counterparty's signature of our commitment. */
-export function verifyHolderCommitmentSig(c: CommitmentTransaction, sig: Uint8Array, p: ChannelParams, crypto: CryptoBackend): boolean {
-  return verifyFundingSpend(c.tx, c.fundingScript, p.valueSat, sig, p.counterparty.pubkeys.fundingPubkey, crypto);
+/** Checks the counterparty's signature of our commitment, through the signer (which may refuse). */
+export function verifyHolderCommitmentSig(c: CommitmentTransaction, sig: Uint8Array, p: ChannelParams, signer: ChannelSigner): boolean {
+  return signer.validateHolderCommitment(c, sig, p.counterparty.pubkeys.fundingPubkey);
 }
 
 /** What the monitor records about our commitment. */

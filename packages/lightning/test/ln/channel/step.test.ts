@@ -141,4 +141,63 @@ describe('channel state machine, driven through the pure step', () => {
       assert.ok(r.actions.some((x) => x.kind === 'peer-error'), why);
     }
   });
+
+  test('channel_reestablish with option_data_loss_protect: a proven newer state stops us broadcasting; an unproven one is refused', () => {
+    for (const proven of [true, false]) {
+      const { alice, bob } = openPair(500_000n);
+      fund(alice, bob);
+      take(alice, 'event');
+      take(bob, 'event');
+      confirm(alice, bob, 300, 6);
+      take(alice, 'event');
+      take(bob, 'event');
+      apply(alice, { kind: 'disconnected' });
+      apply(alice, { kind: 'connected', theirFeatures: alice.ctx.theirFeatures });
+      alice.outbox.length = 0;
+      // Bob claims Alice already revoked commitment 0 (she never did): next_revocation_number 1.
+      const id = (alice.state as { inner: { funding: { channelId: Uint8Array } } }).inner.funding.channelId;
+      const proof = proven ? alice.ctx.signer.releaseCommitmentSecret(0n) : new Uint8Array(32).fill(9);
+      apply(alice, {
+        kind: 'message',
+        msg: {
+          name: 'channel_reestablish',
+          msg: {
+            channelId: id,
+            nextCommitmentNumber: 1n,
+            nextRevocationNumber: 1n,
+            yourLastPerCommitmentSecret: proof,
+            myCurrentPerCommitmentPoint: bob.ctx.signer.getPerCommitmentPoint(0n),
+          },
+        },
+      });
+      assert.equal(kindOf(alice), 'Closed');
+      const [mu] = take(alice, 'update-monitor');
+      const step0 = mu!.update.steps[0] as { kind: string; shouldBroadcast: boolean };
+      assert.equal(step0.kind, 'ChannelForceClosed');
+      assert.equal(step0.shouldBroadcast, !proven, proven ? 'we fell behind: never broadcast a stale commitment' : 'a lying peer gets our commitment broadcast');
+      const [err] = take(alice, 'peer-error');
+      assert.match(err!.error.message, proven ? /fallen behind/ : /cannot prove/);
+    }
+  });
+
+  test('a wrong your_last_per_commitment_secret or an impossible next_commitment_number fails the channel', () => {
+    const { alice, bob } = openPair(500_000n);
+    fund(alice, bob);
+    take(alice, 'event');
+    confirm(alice, bob, 300, 6);
+    take(alice, 'event');
+    apply(alice, { kind: 'disconnected' });
+    apply(alice, { kind: 'connected', theirFeatures: alice.ctx.theirFeatures });
+    alice.outbox.length = 0;
+    const id = (alice.state as { inner: { funding: { channelId: Uint8Array } } }).inner.funding.channelId;
+    apply(alice, {
+      kind: 'message',
+      msg: {
+        name: 'channel_reestablish',
+        msg: { channelId: id, nextCommitmentNumber: 5n, nextRevocationNumber: 0n, yourLastPerCommitmentSecret: new Uint8Array(32), myCurrentPerCommitmentPoint: bob.ctx.signer.getPerCommitmentPoint(0n) },
+      },
+    });
+    assert.equal(kindOf(alice), 'Closed');
+    assert.match(take(alice, 'peer-error')[0]!.error.message, /next_commitment_number/);
+  });
 });

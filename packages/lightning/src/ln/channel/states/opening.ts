@@ -346,7 +346,7 @@ export function onFundingCreated(s: Extract<ChannelState, { kind: 'WaitForFundin
   const funding: Funding = { channelId: channelIdFromOutpoint(outpoint), outpoint, script, tx: undefined };
   const c0 = initialCommitments(params, s.theirFirstPoint, m.signature, params.initialFeeratePerKw);
   const ourTx = buildHolderCommitment(params, outpoint, c0, ctx.signer.getPerCommitmentPoint(0n), ctx.crypto);
-  if (!verifyHolderCommitmentSig(ourTx, m.signature, params, ctx.crypto)) {
+  if (!verifyHolderCommitmentSig(ourTx, m.signature, params, ctx.signer)) {
     return failUnfunded(new ChannelError(params.temporaryChannelId, 'Invalid funding_created signature from peer'));
   }
   const theirTx = buildCounterpartyCommitment(params, outpoint, c0, s.theirFirstPoint, ctx.crypto);
@@ -389,7 +389,7 @@ export function onFundingSigned(s: Extract<ChannelState, { kind: 'WaitForFunding
   }
   const c0 = initialCommitments(params, s.theirFirstPoint, m.signature, params.initialFeeratePerKw);
   const ourTx = buildHolderCommitment(params, funding.outpoint, c0, ctx.signer.getPerCommitmentPoint(0n), ctx.crypto);
-  if (!verifyHolderCommitmentSig(ourTx, m.signature, params, ctx.crypto)) {
+  if (!verifyHolderCommitmentSig(ourTx, m.signature, params, ctx.signer)) {
     return failUnfunded(new ChannelError(funding.channelId, 'Invalid funding_signed signature from peer'), discard(s));
   }
   const theirTx = buildCounterpartyCommitment(params, funding.outpoint, c0, s.theirFirstPoint, ctx.crypto);
