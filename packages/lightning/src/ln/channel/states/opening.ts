@@ -366,17 +366,7 @@ export function onFundingCreated(s: Extract<ChannelState, { kind: 'WaitForFundin
       { kind: 'rekey', channelId: funding.channelId },
       { kind: 'watch', init: monitorInit(params, funding, c0, ourTx, theirTx, ctx) },
       { kind: 'send', msg: { name: 'funding_signed', msg: signed } },
-      {
-        kind: 'event',
-        event: {
-          kind: 'ChannelPending',
-          channelId: funding.channelId,
-          userChannelId: params.userChannelId,
-          formerTemporaryChannelId: params.temporaryChannelId,
-          counterpartyNodeId: params.counterpartyNodeId,
-          fundingTxo: { txid: outpoint.txid, index: outpoint.vout },
-        },
-      },
+      channelPending(params, funding),
     ],
   };
 }
@@ -406,18 +396,23 @@ export function onFundingSigned(s: Extract<ChannelState, { kind: 'WaitForFunding
     actions: [
       { kind: 'watch', init: monitorInit(params, funding, c0, ourTx, theirTx, ctx) },
       { kind: 'broadcast', tx: funding.tx! },
-      {
-        kind: 'event',
-        event: {
-          kind: 'ChannelPending',
-          channelId: funding.channelId,
-          userChannelId: params.userChannelId,
-          formerTemporaryChannelId: params.temporaryChannelId,
-          counterpartyNodeId: params.counterpartyNodeId,
-          fundingTxo: { txid: funding.outpoint.txid, index: funding.outpoint.vout },
-        },
-      },
+      channelPending(params, funding),
     ],
+  };
+}
+
+/** `ChannelPending`: both first commitments are signed and the monitor exists. */
+function channelPending(params: ChannelParams, funding: Funding): ChannelAction {
+  return {
+    kind: 'event',
+    event: {
+      kind: 'ChannelPending',
+      channelId: funding.channelId,
+      userChannelId: params.userChannelId,
+      formerTemporaryChannelId: params.temporaryChannelId,
+      counterpartyNodeId: params.counterpartyNodeId,
+      fundingTxo: { txid: funding.outpoint.txid, index: funding.outpoint.vout },
+    },
   };
 }
 
