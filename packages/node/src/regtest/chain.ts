@@ -55,7 +55,7 @@ export interface RegtestChainOptions {
 export interface MineOptions {
   /** The coinbase output script (default {@link ANYONE_CAN_SPEND_SCRIPT}'s P2WSH). */
   readonly toScript?: Uint8Array;
-  /** Include the whole mempool first (default true). */
+  /** Include the mempool first, in order, as far as the block weight limit allows (default true). */
   readonly includeMempool?: boolean;
   /**
    * Further transactions, checked in order against consensus rules only (so non-standard ones
@@ -91,6 +91,11 @@ interface StoredCoin extends Coin {
 }
 
 const keyOf = (o: OutPoint): string => `${toHex(o.txid)}:${o.vout}`;
+
+/** BIP 141's block weight limit. */
+export const MAX_BLOCK_WEIGHT = 4_000_000;
+// Core's miner keeps 4000 weight units for the coinbase.
+const COINBASE_WEIGHT_RESERVE = 4_000;
 
 /** Thrown by `mineBlock` when a transaction given explicitly is invalid. */
 export class InvalidBlockTransaction extends APIMisuseError {
@@ -301,7 +306,7 @@ export class RegtestChain {
     return [...this.mempool.values()].map((e) => e.txid);
   }
 
-  /** Mines `n` blocks paying their coinbases to `toScript`; the first includes the whole mempool. */
+  /** Mines `n` blocks paying their coinbases to `toScript`, each taking as much of the mempool as fits. */
   mine(n: number, toScript?: Uint8Array): RegtestBlock[] {
     const out: RegtestBlock[] = [];
     for (let k = 0; k < n; k++) out.push(this.mineBlock(toScript ? { toScript } : {}));
@@ -325,7 +330,16 @@ export class RegtestChain {
     const conflicted = this.withDescendants(
       [...this.mempool.entries()].filter(([, e]) => e.tx.inputs.some((i) => explicitSpends.has(keyOf(i.prevout)))).map(([h]) => h),
     );
-    const entries = opts.includeMempool === false ? [] : [...this.mempool.entries()].filter(([h]) => !conflicted.has(h) && !explicitIds.has(h)).map(([, e]) => e);
+    const candidates = opts.includeMempool === false ? [] : [...this.mempool.entries()].filter(([h]) => !conflicted.has(h) && !explicitIds.has(h)).map(([, e]) => e);
+    // Fill the block in mempool (topological) order up to the consensus weight limit, leaving
+    // room for the coinbase; the rest waits for the next block.
+    const entries: MempoolEntry[] = [];
+    let blockWeight = COINBASE_WEIGHT_RESERVE;
+    for (const e of candidates) {
+      blockWeight += e.vsize * 4;
+      if (blockWeight > MAX_BLOCK_WEIGHT) break;
+      entries.push(e);
+    }
     const chosen: Transaction[] = entries.map((e) => e.tx);
     let fees = entries.reduce((s, e) => s + e.fee, 0n);
     if (explicitTxs.length > 0) {

@@ -77,6 +77,21 @@ describe('blocks', () => {
     assert.equal(blockSubsidy(150), 2_500_000_000n);
     assert.equal(blockSubsidy(300), 1_250_000_000n);
   });
+  test('a block takes the mempool up to the 4,000,000 weight limit; the rest waits', () => {
+    const chain = freshChain(111);
+    for (let h = 1; h <= 11; h++) {
+      const c = coinbaseOf(chain, h);
+      // About 95,000 vbytes each, just under the standard maximum: eleven do not fit in one block.
+      const outs: TxOut[] = Array.from({ length: 2200 }, () => ({ value: 1_000_000n, script: ACS }));
+      outs.push({ value: c.value - 2200n * 1_000_000n - 100_000n, script: ACS });
+      mustSubmit(chain, acsSpend(c.outpoint, outs));
+    }
+    const [b] = chain.mine(1);
+    assert.equal(b!.txs.length, 11, 'coinbase and ten transactions');
+    assert.equal(chain.mempoolTxids().length, 1);
+    chain.mine(1);
+    assert.equal(chain.mempoolTxids().length, 0);
+  });
   test('the coinbase collects the fees of the block', () => {
     const chain = freshChain();
     const c = coinbaseOf(chain, 1);
