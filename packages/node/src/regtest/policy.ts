@@ -172,6 +172,11 @@ export function witnessStandard(tx: Transaction, prevouts: readonly TxOut[], cry
     }
     const wp = witnessProgram(prev);
     if (!wp) return false;
+    // BIP 341 annexes are reserved: any witness ending in one is non-standard.
+    if (wp.version === 1 && wp.program.length === 32 && !isP2sh(prevouts[k]!.script)) {
+      const w = input.witness;
+      if (w.length >= 2 && w[w.length - 1]!.length > 0 && w[w.length - 1]![0] === 0x50) return false;
+    }
     if (wp.version === 0 && wp.program.length === 32) {
       if (input.witness[input.witness.length - 1]!.length > MAX_STANDARD_P2WSH_SCRIPT_SIZE) return false;
       const items = input.witness.length - 1;

@@ -166,7 +166,7 @@ export function checkInputScripts(tx: Transaction, prevouts: readonly TxOut[], c
   for (let k = 0; k < tx.inputs.length; k++) {
     const input = tx.inputs[k]!;
     const prev = prevouts[k]!;
-    const checker = new TransactionSignatureChecker(tx, k, prev.value, crypto);
+    const checker = new TransactionSignatureChecker(tx, k, prev.value, crypto, prevouts);
     const err = verifyScript(input.scriptSig, prev.script, input.witness, flags, checker, crypto);
     if (err === null) continue;
     if ((flags & ~MANDATORY_FLAGS) !== 0) {

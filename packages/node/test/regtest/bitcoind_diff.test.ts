@@ -17,10 +17,11 @@ import {
 } from '@lnts/lightning/bitcoin';
 import { anchorScript, fundingScript, offeredHtlcScript, receivedHtlcScript, toLocalScript, toRemoteAnchorsScript } from '@lnts/lightning/ln/chan_utils';
 import { compareBytes, concat, toHex } from '@lnts/lightning/util';
-import { blockSubsidy, buildCoinbase, evalScript, RegtestChain, serializeBlock, STANDARD_FLAGS, ScriptFailure, TransactionSignatureChecker } from '../../src/regtest/index.js';
+import { blockSubsidy, buildCoinbase, evalScript, RegtestChain, SIGHASH_DEFAULT, serializeBlock, STANDARD_FLAGS, taprootKeySighash, ScriptFailure, TransactionSignatureChecker } from '../../src/regtest/index.js';
 import type { Bitcoind } from './bitcoind.js';
 import { startBitcoind } from './bitcoind.js';
 import fc from 'fast-check';
+import { signSchnorr } from 'tiny-secp256k1';
 import type { StackItem } from './random_scripts.js';
 import { placeholder, placeholderChecker, randomScript, randomSequence, randomStack, resolve } from './random_scripts.js';
 import { corrupt, crypto, highS, key, p2wpkhCode, spend, withWitness, witnessSig } from './helpers.js';
@@ -224,7 +225,9 @@ if (!BITCOIND) {
     let setup: Uint8Array;
     const out = (vout: number): OutPoint => ({ txid: setup, vout });
     // Output indexes of the setup transaction.
-    const O = { funding: 0, toLocal: 1, offered: 2, received: 3, anchor: 4, toRemote: 5, p2wpkh: 6, p2shP2wpkh: 7, p2pkh: 8, p2shMultisig: 9, bareMultisig: 10, timeCsv: 11 } as const;
+    const O = { funding: 0, toLocal: 1, offered: 2, received: 3, anchor: 4, toRemote: 5, p2wpkh: 6, p2shP2wpkh: 7, p2pkh: 8, p2shMultisig: 9, bareMultisig: 10, timeCsv: 11, p2tr: 12, p2wpkh2: 13 } as const;
+    const TR = key('taproot-key-path');
+    const TR_SCRIPT = Uint8Array.of(0x51, 32, ...TR.pubkey.subarray(1));
     // `<time-based 0> OP_CSV OP_DROP OP_1`: both chains have the same block times, so BIP 68's
     // 512-second units can be compared exactly.
     const TIME_CSV = Uint8Array.of(3, 0x00, 0x00, 0x40, 0xb2, 0x75, 0x51);
@@ -249,6 +252,8 @@ if (!BITCOIND) {
         { value: BTC, script: p2shScript(crypto.hash160(LEGACY_MULTISIG)) },
         { value: BTC, script: BARE_1OF2 },
         { value: BTC, script: p2wshForScript(TIME_CSV, crypto) },
+        { value: BTC, script: TR_SCRIPT },
+        { value: BTC, script: WALLET },
       ];
       const total = outputs.reduce((s, o) => s + o.value, 0n);
       outputs.push({ value: c.value - total - FEE, script: WALLET });
@@ -351,6 +356,28 @@ if (!BITCOIND) {
         }
         await check('bare 1-of-2 multisig, dummy OP_1', 'reject', { ...bare, inputs: [{ ...bare.inputs[0]!, scriptSig: concat(Uint8Array.of(0x51), push(bsig)) }] });
       }
+    });
+
+    test('taproot key-path spends (BIP 341)', async () => {
+      const one = spend(out(O.p2tr), pay(BTC));
+      const spentOne = [{ value: BTC, script: TR_SCRIPT }];
+      const trSig = (tx: Transaction, spent: TxOut[], hashType: number, annex?: Uint8Array) => {
+        const sig = signSchnorr(taprootKeySighash(tx, 0, spent, hashType, annex, crypto), TR.secret);
+        return hashType === SIGHASH_DEFAULT ? sig : concat(sig, Uint8Array.of(hashType));
+      };
+      await check('P2TR key path, SIGHASH_DEFAULT', 'accept', withWitness(one, 0, [trSig(one, spentOne, SIGHASH_DEFAULT)]));
+      await check('P2TR key path, SIGHASH_ALL', 'accept', withWitness(one, 0, [trSig(one, spentOne, SIGHASH_ALL)]));
+      await check('P2TR key path, SIGHASH_SINGLE|ANYONECANPAY', 'accept', withWitness(one, 0, [trSig(one, spentOne, SIGHASH_SINGLE | SIGHASH_ANYONECANPAY)]));
+      await check('P2TR key path, bad signature', 'reject', withWitness(one, 0, [corrupt(trSig(one, spentOne, SIGHASH_DEFAULT))]));
+      await check('P2TR key path, explicit 0x00 hash type', 'reject', withWitness(one, 0, [concat(trSig(one, spentOne, SIGHASH_DEFAULT), Uint8Array.of(0))]));
+      const annex = Uint8Array.of(0x50, 1, 2);
+      await check('P2TR key path with an annex', 'reject', withWitness(one, 0, [trSig(one, spentOne, SIGHASH_DEFAULT, annex), annex]));
+      // Two inputs: the signature commits to both spent amounts and scripts.
+      const two: Transaction = { ...one, inputs: [...one.inputs, { prevout: out(O.p2wpkh2), scriptSig: EMPTY, sequence: 0xffffffff, witness: [] }], outputs: pay(2n * BTC) };
+      const spentTwo = [{ value: BTC, script: TR_SCRIPT }, { value: BTC, script: WALLET }];
+      await check('P2TR + P2WPKH inputs', 'accept', signP2wpkh(withWitness(two, 0, [trSig(two, spentTwo, SIGHASH_DEFAULT)]), 1, BTC));
+      const wrongAmount = [{ value: BTC, script: TR_SCRIPT }, { value: BTC - 1n, script: WALLET }];
+      await check('P2TR signature over a wrong amount of another input', 'reject', signP2wpkh(withWitness(two, 0, [trSig(two, wrongAmount, SIGHASH_DEFAULT)]), 1, BTC));
     });
 
     test('mempool chains and double spends', async () => {

@@ -17,8 +17,20 @@ import {
   toLocalScript,
   toRemoteAnchorsScript,
 } from '@lnts/lightning/ln/chan_utils';
-import { compareBytes } from '@lnts/lightning/util';
-import { decodeScriptNum, encodeScriptNumber, evalScript, MANDATORY_FLAGS, ScriptFailure } from '../../src/regtest/index.js';
+import { compareBytes, concat } from '@lnts/lightning/util';
+import { signSchnorr } from 'tiny-secp256k1';
+import {
+  decodeScriptNum,
+  encodeScriptNumber,
+  evalScript,
+  MANDATORY_FLAGS,
+  ScriptFailure,
+  SIGHASH_DEFAULT,
+  STANDARD_FLAGS,
+  TransactionSignatureChecker,
+  taprootKeySighash,
+  verifyScript,
+} from '../../src/regtest/index.js';
 import { corrupt, crypto, fakeOutpoint, highS, key, p2wpkhCode, spend, verifyInput, withWitness, witnessSig } from './helpers.js';
 
 // The interpreter on every BOLT 3 script template: valid witnesses pass under standard policy
@@ -248,14 +260,53 @@ describe('BIP 143 sighash types', () => {
   });
 });
 
-describe('witness programs other than v0', () => {
-  test('taproot (v1, 32 bytes) spends are refused as unsupported; other versions are non-standard', () => {
-    const tx = withWitness(spend(fakeOutpoint('tr'), [PAY]), 0, [new Uint8Array(64)]);
-    const p2tr: TxOut = { value: VALUE, script: Uint8Array.of(0x51, 32, ...new Uint8Array(32).fill(9)) };
-    assert.equal(verifyInput(tx, 0, p2tr), 'UNSUPPORTED');
+describe('taproot key path (BIP 341) and other witness versions', () => {
+  const k = key('taproot');
+  const program = k.pubkey.subarray(1);
+  const prev: TxOut = { value: VALUE, script: Uint8Array.of(0x51, 32, ...program) };
+  const other: TxOut = { value: 5000n, script: p2wpkhForPubkey(key('o').pubkey, crypto) };
+  const base = spend(fakeOutpoint('tr'), [PAY]);
+  const tx: Transaction = { ...base, inputs: [...base.inputs, { prevout: fakeOutpoint('tr2'), scriptSig: new Uint8Array(0), sequence: 0xffffffff, witness: [] }] };
+  const spent = [prev, other];
+  const run = (witness: Uint8Array[], t: Transaction = tx) => {
+    const signed = withWitness(t, 0, witness);
+    const checker = new TransactionSignatureChecker(signed, 0, prev.value, crypto, spent);
+    return verifyScript(new Uint8Array(0), prev.script, witness, STANDARD_FLAGS, checker, crypto);
+  };
+  const sign = (hashType: number, t: Transaction = tx, annex?: Uint8Array) => {
+    const sig = signSchnorr(taprootKeySighash(t, 0, spent, hashType, annex, crypto), k.secret);
+    return hashType === SIGHASH_DEFAULT ? sig : concat(sig, Uint8Array.of(hashType));
+  };
+  test('64-byte SIGHASH_DEFAULT and 65-byte explicit hash types verify', () => {
+    assert.equal(run([sign(SIGHASH_DEFAULT)]), null);
+    for (const t of [SIGHASH_ALL, SIGHASH_NONE, SIGHASH_SINGLE, SIGHASH_ALL | SIGHASH_ANYONECANPAY]) assert.equal(run([sign(t)]), null, `hashtype ${t}`);
+  });
+  test('the signature commits to every spent amount (BIP 341)', () => {
+    const sig = sign(SIGHASH_DEFAULT);
+    const withOtherAmount = [prev, { ...other, value: 5001n }];
+    const checker = new TransactionSignatureChecker(withWitness(tx, 0, [sig]), 0, prev.value, crypto, withOtherAmount);
+    assert.equal(verifyScript(new Uint8Array(0), prev.script, [sig], STANDARD_FLAGS, checker, crypto), 'SCHNORR_SIG');
+  });
+  test('an annex is committed to (consensus-valid; policy refuses annexes before scripts run)', () => {
+    const annex = Uint8Array.of(0x50, 7);
+    const sig = sign(SIGHASH_DEFAULT, tx, annex);
+    const checker = new TransactionSignatureChecker(withWitness(tx, 0, [sig, annex]), 0, prev.value, crypto, spent);
+    assert.equal(verifyScript(new Uint8Array(0), prev.script, [sig, annex], MANDATORY_FLAGS, checker, crypto), null);
+    assert.equal(verifyScript(new Uint8Array(0), prev.script, [sign(SIGHASH_DEFAULT), annex], MANDATORY_FLAGS, checker, crypto), 'SCHNORR_SIG');
+  });
+  test('bad signatures, sizes and hash types fail', () => {
+    assert.equal(run([corrupt(sign(SIGHASH_DEFAULT))]), 'SCHNORR_SIG');
+    assert.equal(run([concat(sign(SIGHASH_DEFAULT), Uint8Array.of(0))]), 'SCHNORR_SIG_HASHTYPE');
+    assert.equal(run([concat(sign(SIGHASH_DEFAULT), Uint8Array.of(4))]), 'SCHNORR_SIG_HASHTYPE');
+    assert.equal(run([sign(SIGHASH_DEFAULT).subarray(0, 63)]), 'SCHNORR_SIG_SIZE');
+    assert.equal(run([]), 'WITNESS_PROGRAM_WITNESS_EMPTY');
+  });
+  test('script-path spends are refused as unsupported; other versions are non-standard', () => {
+    assert.equal(run([ONE, Uint8Array.of(0x51), Uint8Array.of(0xc0, ...program)]), 'UNSUPPORTED');
     const v2: TxOut = { value: VALUE, script: Uint8Array.of(0x52, 2, 1, 2) };
-    assert.equal(verifyInput(tx, 0, v2), 'DISCOURAGE_UPGRADABLE_WITNESS_PROGRAM');
-    assert.equal(verifyInput(tx, 0, v2, MANDATORY_FLAGS), null, 'anyone-can-spend under consensus');
+    const t = withWitness(spend(fakeOutpoint('v2'), [PAY]), 0, [ONE]);
+    assert.equal(verifyInput(t, 0, v2), 'DISCOURAGE_UPGRADABLE_WITNESS_PROGRAM');
+    assert.equal(verifyInput(t, 0, v2, MANDATORY_FLAGS), null, 'anyone-can-spend under consensus');
   });
 });
 

@@ -5,7 +5,7 @@
  * Core's `GenericTransactionSignatureChecker` and the encoding rules of `interpreter.cpp`.
  * @module
  */
-import type { Bip143Cache, Transaction } from '@lnts/lightning/bitcoin';
+import type { Bip143Cache, Transaction, TxOut } from '@lnts/lightning/bitcoin';
 import { bip143Cache, legacySighash, segwitV0Sighash } from '@lnts/lightning/bitcoin';
 import type { CryptoBackend } from '@lnts/lightning/crypto';
 import { VERIFY } from './flags.js';
@@ -22,6 +22,8 @@ export interface SignatureChecker {
   checkLockTime(lockTime: number): boolean;
   /** BIP 112: the input's nSequence satisfies the relative lock `sequence`. */
   checkSequence(sequence: number): boolean;
+  /** The spending transaction, input index and every input's spent output, for taproot (BIP 341); absent where unknown. */
+  readonly taprootContext?: { readonly tx: Transaction; readonly index: number; readonly spent: readonly TxOut[] | undefined };
 }
 
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
@@ -155,15 +157,22 @@ export function verifyDerSignature(der: Uint8Array, msg32: Uint8Array, pub: Uint
   }
 }
 
-/** The checker for input `index` of `tx`, spending an output of `amount` sat (Core's `TransactionSignatureChecker`). */
+/**
+ * The checker for input `index` of `tx`, spending an output of `amount` sat (Core's
+ * `TransactionSignatureChecker`); `spent` (every input's spent output) enables taproot.
+ */
 export class TransactionSignatureChecker implements SignatureChecker {
   private cache: Bip143Cache | undefined;
+  readonly taprootContext: { readonly tx: Transaction; readonly index: number; readonly spent: readonly TxOut[] | undefined };
   constructor(
     readonly tx: Transaction,
     readonly index: number,
     readonly amount: bigint,
     readonly crypto: CryptoBackend,
-  ) {}
+    spent?: readonly TxOut[],
+  ) {
+    this.taprootContext = { tx, index, spent };
+  }
 
   checkEcdsa(sigWithHashtype: Uint8Array, pubkey: Uint8Array, scriptCode: Uint8Array, sigversion: SigVersion): boolean {
     if (sigWithHashtype.length === 0) return false;

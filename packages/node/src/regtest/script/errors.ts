@@ -48,6 +48,9 @@ export type ScriptErrorCode =
   | 'OP_CODESEPARATOR'
   | 'SIG_FINDANDDELETE'
   | 'SCRIPTNUM'
+  | 'SCHNORR_SIG_SIZE'
+  | 'SCHNORR_SIG_HASHTYPE'
+  | 'SCHNORR_SIG'
   | 'UNSUPPORTED';
 
 const MESSAGES: Record<ScriptErrorCode, string> = {
@@ -94,7 +97,10 @@ const MESSAGES: Record<ScriptErrorCode, string> = {
   SIG_FINDANDDELETE: 'Signature is found in scriptCode',
   // Core reports a thrown scriptnum_error as SCRIPT_ERR_UNKNOWN_ERROR.
   SCRIPTNUM: 'unknown error',
-  UNSUPPORTED: 'unsupported by the lnts regtest interpreter (taproot spends are not implemented)',
+  SCHNORR_SIG_SIZE: 'Invalid Schnorr signature size',
+  SCHNORR_SIG_HASHTYPE: 'Invalid Schnorr signature hash type',
+  SCHNORR_SIG: 'Invalid Schnorr signature',
+  UNSUPPORTED: 'unsupported by the lnts regtest interpreter (tapscript spends are not implemented)',
 };
 
 /** Bitcoin Core's human-readable text for a script error. */

@@ -10,3 +10,4 @@ export * from './opcodes.js';
 export * from './checker.js';
 export * from './interpreter.js';
 export * from './verify.js';
+export * from './taproot.js';

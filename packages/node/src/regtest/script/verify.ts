@@ -1,9 +1,9 @@
 /**
  * Verifying one input's scripts (Bitcoin Core's `VerifyScript` / `VerifyWitnessProgram`):
  * legacy (P2PKH and other bare scripts), P2SH (BIP 16), native and P2SH-nested segwit v0
- * (BIP 141: P2WPKH, P2WSH). Taproot key- and script-path spends (BIP 341/342) are reported as
- * `UNSUPPORTED`; other witness versions are anyone-can-spend under consensus and non-standard
- * under policy, as in Core.
+ * (BIP 141: P2WPKH, P2WSH) and taproot key-path spends (BIP 341); tapscript (BIP 342) spends
+ * are reported as `UNSUPPORTED`. Other witness versions are anyone-can-spend under consensus and
+ * non-standard under policy, as in Core.
  * @module
  */
 import type { CryptoBackend } from '@lnts/lightning/crypto';
@@ -15,6 +15,7 @@ import { VERIFY } from './flags.js';
 import { evalScript, MAX_SCRIPT_ELEMENT_SIZE } from './interpreter.js';
 import { castToBool } from './num.js';
 import { isPushOnly, OPS } from './opcodes.js';
+import { verifyTaprootSpend } from './taproot.js';
 
 /** The witness version and program of a scriptPubKey (BIP 141: 4..42 bytes, version push then 2..40 data). */
 export function witnessProgram(script: Uint8Array): { version: number; program: Uint8Array } | null {
@@ -73,8 +74,10 @@ function verifyWitnessProgram(
     throw new ScriptFailure('WITNESS_PROGRAM_WRONG_LENGTH');
   }
   if (version === 1 && program.length === 32 && !isP2shWrapped && flags & VERIFY.TAPROOT) {
-    // Deviation: BIP 341/342 validation is not implemented; such spends are refused.
-    throw new ScriptFailure('UNSUPPORTED');
+    const t = checker.taprootContext;
+    if (!t) throw new ScriptFailure('UNSUPPORTED');
+    verifyTaprootSpend(witness, program, t.tx, t.index, t.spent, crypto);
+    return;
   }
   if (flags & VERIFY.DISCOURAGE_UPGRADABLE_WITNESS_PROGRAM) throw new ScriptFailure('DISCOURAGE_UPGRADABLE_WITNESS_PROGRAM');
 }
