@@ -1,0 +1,41 @@
+/**
+ * Routing (BOLT 7 path finding): `getRoute` over our channels and route hints, the `Route` it
+ * returns, and the parameters it takes. The gossip `NetworkGraph`/`NetGraphMsgHandler` and a
+ * scorer join this layer later.
+ * @module
+ */
+export {
+  type CandidateGraph,
+  type CandidateHop,
+  type FirstHopChannel,
+  ListCandidateGraph,
+  outboundPaymentScid,
+} from './candidate.js';
+export { RouteNotFound, type RouteNotFoundReason } from './errors.js';
+export { computeFeeMsat, type RoutingFees } from './fees.js';
+export {
+  DEFAULT_MAX_PATH_COUNT,
+  DEFAULT_MAX_TOTAL_CLTV_EXPIRY_DELTA,
+  MAX_PATH_LENGTH_ESTIMATE,
+  type PaymentParameters,
+  paymentParametersFromInvoice,
+  paymentParametersFromNodeId,
+  type RouteHint,
+  type RouteHintHop,
+  type RouteParameters,
+  routeParametersFromPaymentParamsAndValue,
+} from './params.js';
+export {
+  type BlindedHop,
+  type BlindedTail,
+  type Path,
+  pathFeeMsat,
+  pathFinalValueMsat,
+  pathFirstHopAmountMsat,
+  pathTotalCltvExpiryDelta,
+  type Route,
+  type RouteHop,
+  routeTotalAmountMsat,
+  routeTotalFeesMsat,
+} from './route.js';
+export { getRoute } from './router.js';
