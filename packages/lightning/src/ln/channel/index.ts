@@ -9,3 +9,4 @@ export * from './channel_type.js';
 export * from './params.js';
 export * from './errors.js';
 export * from './commitments.js';
+export * as htlc from './htlc/index.js';
