@@ -36,7 +36,7 @@ const channelArb = fc.record({
   peer: fc.nat({ max: PEERS.length - 1 }),
   limit: fc.bigInt({ min: 0n, max: 900_000n }),
   idKind: fc.constantFrom('real', 'real', 'alias', 'none'),
-  usable: fc.boolean({ trueFrequency: 0.85 }),
+  usable: fc.integer({ min: 0, max: 99 }).map((n) => n < 85),
   min: fc.option(fc.bigInt({ min: 1n, max: 20_000n }), { freq: 4 }),
 });
 const hintHopArb = fc.record({
@@ -52,7 +52,7 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc
     channels: fc.array(channelArb, { minLength: 1, maxLength: 8 }),
     hints: fc.array(fc.array(hintHopArb, { minLength: 1, maxLength: 3 }), { maxLength: 3 }),
     value: fc.bigInt({ min: 1n, max: 1_500_000n }),
-    mpp: fc.boolean({ trueFrequency: 0.75 }),
+    mpp: fc.integer({ min: 0, max: 99 }).map((n) => n < 75),
     maxPathCount: fc.integer({ min: 1, max: 10 }),
     maxCltv: fc.integer({ min: 19, max: 1008 }),
     // Mostly generous limits, so that most scenarios have a route to check.
@@ -91,7 +91,11 @@ function checkRoute(s: Scenario, r: Route): void {
   if (!pp.features?.supports('basic_mpp')) assert.equal(r.paths.length, 1, 'no MPP without basic_mpp');
   // Hint hops by (source, scid); the target of each is the next hop in its hint, or the payee.
   const hintBy = new Map<string, { h: RouteHintHop; target: string }>();
-  for (const hint of s.hints) hint.forEach((h, i) => hintBy.set(`${hex(h.pubkey)}:${h.shortChannelId}`, { h, target: hex(i + 1 < hint.length ? hint[i + 1]!.pubkey : PAYEE) }));
+  for (const hint of s.hints) {
+    hint.forEach((h, i) => {
+      hintBy.set(`${hex(h.pubkey)}:${h.shortChannelId}`, { h, target: hex(i + 1 < hint.length ? hint[i + 1]!.pubkey : PAYEE) });
+    });
+  }
   const usedFirst = new Map<FirstHopChannel, bigint>();
   const usedHint = new Map<RouteHintHop, bigint>();
   let fees = 0n;
