@@ -7,7 +7,8 @@ import type { OutPoint } from '../../bitcoin/tx.js';
 import type { CounterpartyCommitmentData, HolderCommitmentData } from '../../chain/channelmonitor_update.js';
 import type { CryptoBackend } from '../../crypto/backend.js';
 import type { ChannelSigner } from '../../sign/interfaces.js';
-import { buildCommitmentTx, commitmentObscureFactor, type CommitmentTransaction } from '../chan_utils/commitment.js';
+import { buildCommitmentTx, type CommitmentHtlc, commitmentObscureFactor, type CommitmentTransaction } from '../chan_utils/commitment.js';
+import type { CommitSpec } from './htlc/spec.js';
 import { deriveTxCreationKeys } from '../chan_utils/keys.js';
 import type { ChannelParams, Commitments } from './state.js';
 
@@ -36,6 +37,7 @@ export function buildHolderCommitment(
   c: Pick<Commitments, 'holderCommitmentNumber' | 'holderBalanceMsat' | 'counterpartyBalanceMsat' | 'feeratePerKw'>,
   perCommitmentPoint: Uint8Array,
   crypto: CryptoBackend,
+  htlcs: readonly CommitmentHtlc[] = [],
 ): CommitmentTransaction {
   const keys = deriveTxCreationKeys(
     perCommitmentPoint,
@@ -69,7 +71,7 @@ export function buildHolderCommitment(
         broadcasterFundingPubkey: p.holder.pubkeys.fundingPubkey,
         countersignatoryFundingPubkey: p.counterparty.pubkeys.fundingPubkey,
       },
-      htlcs: [],
+      htlcs,
       isOutboundFromBroadcaster: p.isOutbound,
     },
     crypto,
@@ -83,6 +85,7 @@ export function buildCounterpartyCommitment(
   c: Pick<Commitments, 'counterpartyCommitmentNumber' | 'holderBalanceMsat' | 'counterpartyBalanceMsat' | 'feeratePerKw'>,
   perCommitmentPoint: Uint8Array,
   crypto: CryptoBackend,
+  htlcs: readonly CommitmentHtlc[] = [],
 ): CommitmentTransaction {
   const keys = deriveTxCreationKeys(
     perCommitmentPoint,
@@ -115,7 +118,7 @@ export function buildCounterpartyCommitment(
         broadcasterFundingPubkey: p.counterparty.pubkeys.fundingPubkey,
         countersignatoryFundingPubkey: p.holder.pubkeys.fundingPubkey,
       },
-      htlcs: [],
+      htlcs,
       isOutboundFromBroadcaster: !p.isOutbound,
     },
     crypto,
@@ -169,4 +172,52 @@ export function counterpartyCommitmentData(c: CommitmentTransaction, perCommitme
 /** Signs the counterparty's commitment `c` (their point `point`). */
 export function signCounterparty(signer: ChannelSigner, c: CommitmentTransaction, point: Uint8Array): Uint8Array {
   return signer.signCounterpartyCommitment(c, point).signature;
+}
+
+/** A spec's HTLCs as the commitment builder takes them (`offered` from the spec owner's side). */
+export function commitmentHtlcsOf(spec: CommitSpec): CommitmentHtlc[] {
+  return spec.htlcs.map((h) => ({
+    offered: h.direction === 'offered',
+    amountMsat: h.add.amountMsat,
+    cltvExpiry: h.add.cltvExpiry,
+    paymentHash: h.add.paymentHash,
+  }));
+}
+
+/** Our commitment `index` with the content of `spec` (our view). */
+export function holderCommitmentFromSpec(
+  p: ChannelParams,
+  fundingOutpoint: OutPoint,
+  spec: CommitSpec,
+  index: bigint,
+  point: Uint8Array,
+  crypto: CryptoBackend,
+): CommitmentTransaction {
+  return buildHolderCommitment(
+    p,
+    fundingOutpoint,
+    { holderCommitmentNumber: index, holderBalanceMsat: spec.toLocalMsat, counterpartyBalanceMsat: spec.toRemoteMsat, feeratePerKw: spec.feeratePerKw },
+    point,
+    crypto,
+    commitmentHtlcsOf(spec),
+  );
+}
+
+/** Their commitment `index` with the content of `spec` (their view: `toLocal` is theirs). */
+export function counterpartyCommitmentFromSpec(
+  p: ChannelParams,
+  fundingOutpoint: OutPoint,
+  spec: CommitSpec,
+  index: bigint,
+  point: Uint8Array,
+  crypto: CryptoBackend,
+): CommitmentTransaction {
+  return buildCounterpartyCommitment(
+    p,
+    fundingOutpoint,
+    { counterpartyCommitmentNumber: index, holderBalanceMsat: spec.toRemoteMsat, counterpartyBalanceMsat: spec.toLocalMsat, feeratePerKw: spec.feeratePerKw },
+    point,
+    crypto,
+    commitmentHtlcsOf(spec),
+  );
 }

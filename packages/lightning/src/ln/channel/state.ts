@@ -49,11 +49,13 @@ import type { ChannelSigner } from '../../sign/interfaces.js';
 import type { UserConfig } from '../../util/config.js';
 import type { ClosureReason, Event } from '../../util/events.js';
 import type { Features } from '../features.js';
-import type { ChannelReady, ClosingSigned, OpenChannel, Shutdown } from '../msgs/bolt02.js';
+import type { ChannelReady, ClosingSigned, OpenChannel, Shutdown, UpdateAddHtlc } from '../msgs/bolt02.js';
+import type { ChannelUpdate } from './htlc/spec.js';
 import type { WireMessage } from '../msgs/index.js';
 import type { ChannelType } from './channel_type.js';
 import type { ChannelError } from './errors.js';
 import type { SideParams } from './params.js';
+import type { HtlcCommitments } from './htlc/commitments.js';
 
 /** Facts about a channel fixed once both sides' parameters are known. */
 export interface ChannelParams {
@@ -119,6 +121,8 @@ export interface Commitments {
   readonly holderCommitmentSig: Uint8Array;
   /** The id of the last `ChannelMonitorUpdate` issued (the monitor's creation is update 0). */
   readonly latestMonitorUpdateId: bigint;
+  /** Both commitments' content and the updates between them (BOLT 2 §"Normal Operation"). */
+  readonly htlc: HtlcCommitments;
 }
 
 /** A cooperative close in progress: who started it and the scripts each side will be paid to. */
@@ -228,7 +232,17 @@ export type ChannelInput =
   | { readonly kind: 'force-close'; readonly reason: ClosureReason; readonly broadcast?: boolean }
   | { readonly kind: 'disconnected' }
   | { readonly kind: 'connected'; readonly theirFeatures: Features }
-  | { readonly kind: 'timer-tick' };
+  | { readonly kind: 'timer-tick' }
+  /** Offer an HTLC (`update_add_htlc`; the id is assigned by the channel). */
+  | { readonly kind: 'add-htlc'; readonly add: Omit<UpdateAddHtlc, 'id' | 'channelId'> }
+  /** Settle an incoming HTLC with its preimage. */
+  | { readonly kind: 'fulfill-htlc'; readonly id: bigint; readonly preimage: Uint8Array }
+  /** Fail an incoming HTLC (`update_fail_htlc` or `update_fail_malformed_htlc`). */
+  | { readonly kind: 'fail-htlc'; readonly update: ChannelUpdate }
+  /** Change the commitment feerate (funder only). */
+  | { readonly kind: 'update-fee'; readonly feeratePerKw: number }
+  /** Send `commitment_signed` for everything pending. */
+  | { readonly kind: 'sign' };
 
 /** What the caller must do, in order. */
 export type ChannelAction =
@@ -241,7 +255,14 @@ export type ChannelAction =
   /** Tell the peer (`error` for `close`, `warning` for `warn`). */
   | { readonly kind: 'peer-error'; readonly error: ChannelError }
   /** The channel is now known by its real id (funding outpoint), not the temporary one. */
-  | { readonly kind: 'rekey'; readonly channelId: Uint8Array };
+  | { readonly kind: 'rekey'; readonly channelId: Uint8Array }
+  /** The peer fulfilled an HTLC we offered: the preimage is ours (pass it upstream / PaymentSent). */
+  | { readonly kind: 'htlc-fulfilled'; readonly htlc: UpdateAddHtlc; readonly preimage: Uint8Array }
+  /**
+   * The peer's updates are now irrevocably committed in both commitments (after its
+   * `revoke_and_ack`): incoming HTLCs to process, and its fails/fulfills of ours.
+   */
+  | { readonly kind: 'htlcs-committed'; readonly adds: readonly UpdateAddHtlc[]; readonly settled: readonly ChannelUpdate[] };
 
 /** The result of one step. */
 export interface Step {

@@ -12,6 +12,7 @@ import { forceClose } from './states/force_close.js';
 import { failUnfunded, onAcceptChannel, onFundingCreated, onFundingGenerated, onFundingSigned, acceptInbound, discard } from './states/opening.js';
 import { checkReady, onBestBlock, onChannelReady, onFundingConfirmed, onFundingUnconfirmed } from './states/ready.js';
 import { onConnected, onDisconnected, onReestablish } from './states/reestablish.js';
+import { onAddCommand, onFailCommand, onFulfillCommand, onNormalMessage, onSignCommand, onUpdateFeeCommand } from './states/normal.js';
 import type { ChannelInput, ChannelState, FundedState, Step, StepContext } from './state.js';
 import { isFunded } from './state.js';
 
@@ -134,6 +135,18 @@ export function step(s: ChannelState, input: ChannelInput, ctx: StepContext): St
       return onConnected(s, ctx);
     case 'timer-tick':
       return onTimer(s);
+    case 'add-htlc':
+    case 'fulfill-htlc':
+    case 'fail-htlc':
+    case 'update-fee':
+    case 'sign': {
+      if (s.kind !== 'Normal') return new ChannelError(channelIdOf(s) ?? new Uint8Array(32), `channel is not usable (${s.kind})`, 'ignore');
+      if (input.kind === 'add-htlc') return onAddCommand(s, input.add);
+      if (input.kind === 'fulfill-htlc') return onFulfillCommand(s, input.id, input.preimage, ctx);
+      if (input.kind === 'fail-htlc') return onFailCommand(s, input.update);
+      if (input.kind === 'update-fee') return onUpdateFeeCommand(s, input.feeratePerKw);
+      return onSignCommand(s, ctx);
+    }
     default:
       return assertNever(input, 'channel input');
   }
@@ -221,6 +234,10 @@ function onMessage(s: ChannelState, m: WireMessage, ctx: StepContext): Step {
 }
 
 function onFundedMessage(s: FundedState, m: WireMessage, ctx: StepContext): Step {
+  if (s.kind === 'Normal') {
+    const r = onNormalMessage(s, m, ctx);
+    if (r) return r;
+  }
   switch (m.name) {
     case 'channel_ready':
       return onChannelReady(s, m.msg, ctx);

@@ -98,6 +98,10 @@ export function onShutdown(s: FundedState, m: Shutdown, ctx: StepContext): Step 
 /** Both `shutdown`s are exchanged and no HTLC is pending: the funder proposes the first fee. */
 export function startNegotiation(s: Pending, ctx: StepContext, actions: ChannelAction[] = []): Step {
   if (!s.close.localShutdown || !s.close.remoteShutdown) return { state: s, actions };
+  // BOLT 2: closing_signed only once no HTLC remains in either commitment.
+  const h = s.commitments.htlc;
+  const pending = h.localSpec.htlcs.length + h.remoteSpec.htlcs.length + h.localChanges.proposed.length + h.localChanges.signed.length + h.remoteChanges.proposed.length + h.remoteChanges.acked.length;
+  if (pending > 0 || h.remoteNext) return { state: s, actions };
   const weightEstimate = closingWeight(s);
   const feerateMin = Math.max(253, ctx.feerates.closeMinimum);
   const target = Math.max(feerateMin, s.close.targetFeeratePerKw ?? ctx.feerates.closeTarget);

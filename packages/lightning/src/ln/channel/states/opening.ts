@@ -23,6 +23,7 @@ import {
   verifyHolderCommitmentSig,
 } from '../commitments.js';
 import { ChannelError } from '../errors.js';
+import { initialHtlcCommitments } from '../htlc/commitments.js';
 import { ourSideParams, type SideParams, validateAcceptChannel, validateOpenChannel } from '../params.js';
 import type { ChannelAction, ChannelParams, ChannelState, Commitments, Funding, StepContext, Step } from '../state.js';
 
@@ -256,6 +257,7 @@ function initialCommitments(params: ChannelParams, theirFirstPoint: Uint8Array, 
     counterpartyLastSecret: undefined,
     holderCommitmentSig: holderSig,
     latestMonitorUpdateId: 0n,
+    htlc: initialHtlcCommitments(b.holder, b.counterparty, feeratePerKw),
   };
 }
 
