@@ -10,6 +10,10 @@
  * the recipient). It is the router's first form: the gossip `NetworkGraph` and a scorer plug in as
  * more candidates and a cost term; until then only first hops and hints exist.
  *
+ * Unlike a plain Dijkstra (and LDK, which keeps one best path per node), a node may keep a few
+ * labels: a dearer one survives when it is better on CLTV or length, so a limit that only bites
+ * further upstream does not hide a path that meets it.
+ *
  * Deviations from LDK, all deliberate for this form:
  * - no random "shadow" CLTV offset is added (LDK's `add_random_cltv_offset` walks the graph), so
  *   `maxTotalCltvExpiryDelta` is applied exactly, without LDK's 2×40-block headroom;
@@ -214,21 +218,49 @@ function extend(ctx: SearchContext, mode: Mode, l: Label, e: CandidateHop, feeBu
   return { node: e.source, valueMsat: value, amountMsat, cltv, edges };
 }
 
-/** One payee-to-payer search for `value` msat; the payer's label, or `undefined` when unreachable. */
+/**
+ * How many labels a node may keep. A node keeps a second, dearer label only when it is better on
+ * CLTV or length, so that a limit that bites further upstream (`maxTotalCltvExpiryDelta`,
+ * `maxPathLength`) can still be met through it; the cap keeps the search near Dijkstra's cost.
+ */
+const MAX_LABELS_PER_NODE = 4;
+
+/** True when `a` is no worse than `b` in everything that limits how a path may be extended. */
+function dominates(mode: Mode, a: Label, b: Label): boolean {
+  const better = mode === 'exact' ? a.amountMsat <= b.amountMsat : a.valueMsat >= b.valueMsat && a.amountMsat - a.valueMsat <= b.amountMsat - b.valueMsat;
+  return better && a.cltv <= b.cltv && a.edges.length <= b.edges.length;
+}
+
+/** True when `node` is already on `l`'s path (paths are simple: no node twice). */
+function onPath(ctx: SearchContext, l: Label, node: string): boolean {
+  return node === l.node || node === ctx.payee || l.edges.some((e) => e.target === node);
+}
+
+/**
+ * One payee-to-payer search for `value` msat: labels leave the heap best first, each node keeps
+ * the non-dominated ones (at most {@link MAX_LABELS_PER_NODE}), and the first label to reach the
+ * payer is the answer; `undefined` when none does.
+ */
 function search(ctx: SearchContext, mode: Mode, value: bigint, feeBudget: bigint | undefined): Label | undefined {
   const heap = new MinHeap<Label>(labelOrder(mode));
-  const settled = new Set<string>();
+  const kept = new Map<string, Label[]>();
+  const isDominated = (l: Label): boolean => {
+    const ks = kept.get(l.node);
+    return ks !== undefined && (ks.length >= MAX_LABELS_PER_NODE || ks.some((k) => dominates(mode, k, l)));
+  };
   heap.push({ node: ctx.payee, valueMsat: value, amountMsat: value, cltv: ctx.finalCltv, edges: [] });
   for (let l = heap.pop(); l !== undefined; l = heap.pop()) {
-    if (settled.has(l.node)) continue;
-    settled.add(l.node);
+    if (isDominated(l)) continue;
+    const ks = kept.get(l.node);
+    if (ks) ks.push(l);
+    else kept.set(l.node, [l]);
     if (l.node === ctx.payer) return l;
     for (const e of ctx.graph.inbound(l.node)) {
-      if (settled.has(e.source)) continue;
       // Only our own channels leave the payer; a hint claiming one is skipped when the graph is built.
       if (e.source === ctx.payer && e.kind !== 'first') continue;
+      if (onPath(ctx, l, e.source)) continue;
       const next = extend(ctx, mode, l, e, feeBudget);
-      if (next) heap.push(next);
+      if (next && !isDominated(next)) heap.push(next);
     }
   }
   return undefined;

@@ -398,3 +398,34 @@ describe('BOLT 7 §"Routing Example" (fixtures/bolt07.json routing_example)', ()
     assert.equal(pathFirstHopAmountMsat(r.paths[0]!), 5_010_198n);
   });
 });
+
+describe('getRoute: limits that bite upstream', () => {
+  test('a dearer way into a shared node is kept when the cheaper one breaks the CLTV limit further up', () => {
+    const c = chan(N[0]!, 10_000_000n);
+    const M = N[3]!;
+    // N0 -1-> M -2-> payee: fee 0, CLTV 18 + 800 + 100 = 918.  N0 -1-> M -3-> payee: fee 50, CLTV 128.
+    const hints: RouteHint[] = [[hop(N[0]!, 1n, 0, 0, 100), hop(M, 2n, 0, 0, 800)], [hop(M, 3n, 50, 0, 10)]];
+    assert.equal(route(params(1000n, { routeHints: hints }), [c]).paths[0]!.hops[2]!.shortChannelId, 2n);
+    const r = route(params(1000n, { routeHints: hints, maxTotalCltvExpiryDelta: 900 }), [c]);
+    assert.deepEqual(shape(r), [
+      [
+        [hex(N[0]!), c.shortChannelId!, 0n, 100],
+        [hex(M), 1n, 50n, 10],
+        [hex(PAYEE), 3n, 1000n, 18],
+      ],
+    ]);
+  });
+
+  test('likewise for the path length limit', () => {
+    const c = chan(N[0]!, 10_000_000n);
+    const M = N[3]!;
+    // Cheap into M over two extra hops (N4, N5), dear directly; with the length cap only the direct one fits.
+    const hints: RouteHint[] = [[hop(N[0]!, 1n, 0, 0, 10), hop(M, 2n, 0, 0, 10), hop(N[4]!, 4n, 0, 0, 10), hop(N[5]!, 5n, 0, 0, 10)], [hop(M, 3n, 50, 0, 10)]];
+    assert.equal(route(params(1000n, { routeHints: hints }), [c]).paths[0]!.hops.length, 5);
+    const r = route(params(1000n, { routeHints: hints, maxPathLength: 3 }), [c]);
+    assert.deepEqual(
+      r.paths[0]!.hops.map((h) => h.shortChannelId),
+      [c.shortChannelId!, 1n, 3n],
+    );
+  });
+});
