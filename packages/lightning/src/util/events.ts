@@ -101,10 +101,72 @@ export type Event =
       readonly channelType: string;
     }
   /** A funding transaction we were given will never be broadcast: its inputs may be reused. */
-  | { readonly kind: 'DiscardFunding'; readonly channelId: Uint8Array; readonly tx: Uint8Array };
+  | { readonly kind: 'DiscardFunding'; readonly channelId: Uint8Array; readonly tx: Uint8Array }
+  | PaymentEvent;
 
 /** Something that queues `Event`s (LDK's `EventsProvider`). */
 export interface EventsProvider {
   /** Returns and forgets every pending event, in order. */
   getAndClearPendingEvents(): Event[];
 }
+
+/** What a received payment is for (LDK's `PaymentPurpose`). */
+export type PaymentPurpose =
+  /** Paid to a payment hash we issued (an invoice); `preimage` is set when we hold it. */
+  | { readonly kind: 'invoice'; readonly preimage: Uint8Array | undefined; readonly secret: Uint8Array }
+  /** A keysend: the payer chose the preimage and sent it in the onion. */
+  | { readonly kind: 'spontaneous'; readonly preimage: Uint8Array };
+
+/** A hop of a path an outbound payment took (what `PaymentPath*` events report). */
+export interface PaidPathHop {
+  readonly pubkey: Uint8Array;
+  readonly shortChannelId: bigint;
+  readonly feeMsat: bigint;
+  readonly cltvExpiryDelta: number;
+}
+
+/** Payment events (LDK's `Event` variants for payments), part of {@link Event}. */
+export type PaymentEvent =
+  /** HTLCs wait in `processPendingHtlcForwards()`; call it (after a short random delay, for privacy). */
+  | { readonly kind: 'PendingHTLCsForwardable'; readonly timeForwardableMs: number }
+  /** A payment to us arrived in full: claim it with `claimFunds(preimage)` or fail it back. */
+  | {
+      readonly kind: 'PaymentClaimable';
+      readonly paymentHash: Uint8Array;
+      readonly amountMsat: bigint;
+      readonly purpose: PaymentPurpose;
+      readonly receiverNodeId: Uint8Array;
+      readonly viaChannelId: Uint8Array;
+    }
+  /** We claimed a payment: the preimage is on its way to the payer. */
+  | { readonly kind: 'PaymentClaimed'; readonly paymentHash: Uint8Array; readonly amountMsat: bigint; readonly purpose: PaymentPurpose }
+  /** Our payment arrived: the recipient revealed the preimage. */
+  | {
+      readonly kind: 'PaymentSent';
+      readonly paymentId: Uint8Array;
+      readonly paymentPreimage: Uint8Array;
+      readonly paymentHash: Uint8Array;
+      readonly feePaidMsat: bigint;
+    }
+  /** One path of a payment succeeded. */
+  | { readonly kind: 'PaymentPathSuccessful'; readonly paymentId: Uint8Array; readonly paymentHash: Uint8Array; readonly path: readonly PaidPathHop[] }
+  /** One path failed; `failingHopIndex` is the hop the error was attributed to (BOLT 4). */
+  | {
+      readonly kind: 'PaymentPathFailed';
+      readonly paymentId: Uint8Array;
+      readonly paymentHash: Uint8Array;
+      readonly paymentFailedPermanently: boolean;
+      readonly failureCode: number | undefined;
+      readonly failingHopIndex: number | undefined;
+      readonly path: readonly PaidPathHop[];
+    }
+  /** The payment is over and did not succeed. */
+  | { readonly kind: 'PaymentFailed'; readonly paymentId: Uint8Array; readonly paymentHash: Uint8Array; readonly reason: string }
+  /** We forwarded a payment and earned `feeEarnedMsat`. */
+  | {
+      readonly kind: 'PaymentForwarded';
+      readonly prevChannelId: Uint8Array;
+      readonly nextChannelId: Uint8Array;
+      readonly feeEarnedMsat: bigint;
+      readonly outboundAmountForwardedMsat: bigint;
+    };

@@ -58,6 +58,8 @@ export interface TestNode {
   addedMonitors: number;
   /** Set with a reason to skip the end-of-test checks for this node. */
   skipEndChecks?: string;
+  /** Events a helper took from the node and kept for the test to check. */
+  readonly pendingEvents: Event[];
 }
 
 export interface NetOpts {
@@ -108,7 +110,8 @@ export class Network {
       logs,
       config,
       addedMonitors: 0,
-    } as TestNode;
+      pendingEvents: [],
+    } as unknown as TestNode;
     const countingPersister: Persist<ChannelMonitor> = {
       persistNewChannel: (o, m) => {
         node.addedMonitors++;
@@ -289,7 +292,7 @@ export class Network {
     this.pump();
     for (const n of this.nodes) {
       if (n.skipEndChecks) continue;
-      assert.deepEqual(n.cm.getAndClearPendingEvents().map((e) => e.kind), [], `${n.name}: events never handled`);
+      assert.deepEqual([...n.pendingEvents, ...n.cm.getAndClearPendingEvents()].map((e) => e.kind), [], `${n.name}: events never handled`);
       assert.deepEqual(n.cm.getAndClearPendingMsgEvents(), [], `${n.name}: messages never delivered`);
       assert.equal(n.addedMonitors, 0, `${n.name}: monitor operations never checked`);
       assert.deepEqual(n.persister.inProgress, [], `${n.name}: monitor updates left in flight`);

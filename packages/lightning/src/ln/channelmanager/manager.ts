@@ -33,6 +33,10 @@ import type { OpenChannel } from '../msgs/bolt02.js';
 import type { WireMessage } from '../msgs/index.js';
 import { fundingScript } from '../chan_utils/scripts.js';
 import { type ChannelDetails, channelDetails } from './details.js';
+import { type PaymentPath, Payments } from './payments.js';
+import { canSendCommit } from '../channel/htlc/commitments.js';
+import { shortChannelIdOf } from '../channel/states/ready.js';
+import type { RecipientFields } from '../onion/outbound.js';
 
 /** Everything a `ChannelManager` is built from (LDK's `ChannelManager::new` arguments). */
 export interface ChannelManagerArgs<M extends WatchedMonitor> {
@@ -102,11 +106,44 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
   private best: BestBlock;
   private readonly config: UserConfig;
   readonly chainHash: Uint8Array;
+  private readonly payments: Payments;
 
   constructor(private readonly a: ChannelManagerArgs<M>) {
     this.best = a.bestBlock;
     this.config = a.config ?? DEFAULT_USER_CONFIG;
     this.chainHash = chainHashOf(a.network);
+    this.payments = new Payments({
+      crypto: a.crypto,
+      nodeSecret: () => a.keys.getNodeSecret(),
+      ourNodeId: () => a.keys.getNodeId(),
+      bestHeight: () => this.best.height,
+      randomBytes: () => a.keys.getSecureRandomBytes(),
+      channelConfig: () => this.config.channelConfig,
+      channelByScid: (scid) => this.channelByScid(scid),
+      drive: (key, input) => {
+        const e = this.channels.get(key);
+        if (!e) return 'no such channel';
+        return this.drive(e, input)?.message;
+      },
+      lastOfferedHtlcId: (key) => {
+        const st = this.channels.get(key)?.state;
+        return st?.kind === 'Normal' ? st.commitments.htlc.localNextHtlcId - 1n : -1n;
+      },
+      channelId: (key) => fromHexKey(key),
+      pushEvent: (ev) => this.events.push(ev),
+    });
+  }
+
+  /** The usable channel known by this short channel id (real, our alias or the peer's alias). */
+  private channelByScid(scid: bigint): string | undefined {
+    for (const [k, e] of this.channels) {
+      const st = e.state;
+      if (st.kind !== 'Normal') continue;
+      if (!this.peers.get(toHex(e.counterpartyNodeId))?.connected) continue;
+      const real = st.confirmation ? shortChannelIdOf(st.confirmation, st.funding.outpoint.vout) : undefined;
+      if (real === scid || st.params.ourScidAlias === scid || st.theirScidAlias === scid) return k;
+    }
+    return undefined;
   }
 
   /** Our node id. */
@@ -179,6 +216,14 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
       this.channels.delete(toHex(before));
       if (after) this.channels.delete(toHex(after));
     }
+    // Sign as soon as there is something to sign (LDK does the same): the dance never stalls.
+    if (input.kind !== 'sign' && e.state.kind === 'Normal' && canSendCommit(e.state.commitments.htlc)) {
+      const again = step(e.state, { kind: 'sign' }, this.ctxFor(e, e.state.params.channelType.anchors));
+      if (!(again instanceof ChannelError)) {
+        e.state = again.state;
+        this.apply(e, again.actions);
+      }
+    }
     return undefined;
   }
 
@@ -233,8 +278,25 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
         }
         case 'rekey':
           break;
+        case 'htlc-fulfilled': {
+          const key = this.keyOf(e);
+          if (key) this.payments.onFulfilled(key, act.htlc, act.preimage);
+          break;
+        }
+        case 'htlcs-committed': {
+          const key = this.keyOf(e);
+          if (!key) break;
+          this.payments.onCommittedAdds(key, act.adds);
+          this.payments.onFailed(key, act.settled);
+          break;
+        }
       }
     }
+  }
+
+  private keyOf(e: Entry): string | undefined {
+    const id = currentId(e.state);
+    return id ? toHex(id) : undefined;
   }
 
   private processMonitorEvents(): void {
@@ -386,6 +448,58 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
   /** Channels ready to send payments over, with the peer connected. */
   listUsableChannels(): ChannelDetails[] {
     return this.listChannels().filter((c) => c.isUsable);
+  }
+
+  // ------------------------------------------------------------------ payments
+
+  /**
+   * A payment we can receive (LDK's `create_inbound_payment`): a fresh preimage, its hash and a
+   * payment secret the payer must echo (BOLT 11 `s`, BOLT 4 `payment_data`).
+   */
+  createInboundPayment(amountMsat: bigint | undefined, minFinalCltvExpiryDelta = 18): { paymentHash: Uint8Array; paymentSecret: Uint8Array; paymentPreimage: Uint8Array } {
+    const paymentPreimage = this.a.keys.getSecureRandomBytes();
+    const paymentHash = this.a.crypto.sha256(paymentPreimage);
+    const paymentSecret = this.a.keys.getSecureRandomBytes();
+    this.payments.registerInbound(paymentHash, { secret: paymentSecret, preimage: paymentPreimage, amountMsat, minFinalCltvExpiryDelta });
+    return { paymentHash, paymentSecret, paymentPreimage };
+  }
+
+  /** A payment to a hash whose preimage the user holds (LDK's `create_inbound_payment_for_hash`). */
+  createInboundPaymentForHash(paymentHash: Uint8Array, amountMsat: bigint | undefined, minFinalCltvExpiryDelta = 18): Uint8Array {
+    const paymentSecret = this.a.keys.getSecureRandomBytes();
+    this.payments.registerInbound(paymentHash, { secret: paymentSecret, preimage: undefined, amountMsat, minFinalCltvExpiryDelta });
+    return paymentSecret;
+  }
+
+  /**
+   * Pays `paymentHash` over the given paths (one HTLC per path; several = multi-part). The
+   * `paymentId` makes it idempotent. Events follow: `PaymentSent` + `PaymentPathSuccessful`, or
+   * `PaymentPathFailed` and `PaymentFailed`.
+   */
+  sendPayment(paymentHash: Uint8Array, recipient: RecipientFields, paymentId: Uint8Array, route: { readonly paths: readonly PaymentPath[] }): void {
+    this.payments.send(paymentId, paymentHash, recipient, route.paths);
+  }
+
+  /** A keysend: we choose the preimage and put it in the onion (BOLT 4 type 5482373484). */
+  sendSpontaneousPayment(preimage: Uint8Array, paymentId: Uint8Array, route: { readonly paths: readonly PaymentPath[] }): Uint8Array {
+    const hash = this.a.crypto.sha256(preimage);
+    this.payments.send(paymentId, hash, { keysendPreimage: preimage }, route.paths);
+    return hash;
+  }
+
+  /** Handles the HTLCs `PendingHTLCsForwardable` announced: receive, forward or fail each. */
+  processPendingHtlcForwards(): void {
+    this.payments.processPendingForwards();
+  }
+
+  /** Claims a `PaymentClaimable` payment with its preimage. */
+  claimFunds(preimage: Uint8Array): void {
+    this.payments.claimFunds(preimage);
+  }
+
+  /** Fails a claimable payment back to the payer. */
+  failHtlcBackwards(paymentHash: Uint8Array): void {
+    this.payments.failHtlcBackwards(paymentHash);
   }
 
   /**

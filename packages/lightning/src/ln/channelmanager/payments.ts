@@ -1,0 +1,387 @@
+/**
+ * Payments across channels (LDK's `ChannelManager` payment half): sending over a route with a
+ * BOLT 4 onion, receiving and claiming, forwarding with our fee and CLTV policy, and carrying
+ * preimages and failures back along the path. Channels are reached through {@link PaymentHost};
+ * this file holds only the bookkeeping that links HTLCs across channels.
+ * @module
+ */
+import type { CryptoBackend } from '../../crypto/backend.js';
+import type { ChannelConfig } from '../../util/config.js';
+import type { Event, PaidPathHop, PaymentPurpose } from '../../util/events.js';
+import { APIMisuseError, InvalidRoute } from '../../util/errors.js';
+import { equalBytes } from '../../util/bytes.js';
+import { toHex } from '../../util/hex.js';
+import type { ChannelInput } from '../channel/state.js';
+import type { ChannelUpdate } from '../channel/htlc/spec.js';
+import type { UpdateAddHtlc } from '../msgs/bolt02.js';
+import { encodeFailureMessage, failureCode, isPermanentFailure, type FailureMessage } from '../onion/failure.js';
+import { buildFailurePacket, decodeFailurePacket, failurePacketFromMalformed, obfuscateFailurePacket } from '../onion/failure_packet.js';
+import { decodeIncomingHtlcOnion } from '../onion/inbound.js';
+import { buildPaymentOnion, type PaymentRouteHop, type RecipientFields } from '../onion/outbound.js';
+
+/** What the payment logic needs from the `ChannelManager`. */
+export interface PaymentHost {
+  readonly crypto: CryptoBackend;
+  nodeSecret(): Uint8Array;
+  ourNodeId(): Uint8Array;
+  bestHeight(): number;
+  randomBytes(): Uint8Array;
+  channelConfig(): ChannelConfig;
+  /** The usable channel with this short channel id (real or either alias), by channel key. */
+  channelByScid(scid: bigint): string | undefined;
+  /** Runs a channel input; returns the error text if the channel refused it. */
+  drive(channelKey: string, input: ChannelInput): string | undefined;
+  /** The id the channel gave the last HTLC it offered. */
+  lastOfferedHtlcId(channelKey: string): bigint;
+  channelId(channelKey: string): Uint8Array;
+  pushEvent(e: Event): void;
+}
+
+/** A path to pay over (the first hop is one of our channels). */
+export interface PaymentPath {
+  readonly hops: readonly PaymentRouteHop[];
+}
+
+interface OutboundPart {
+  readonly paymentId: string;
+  readonly sharedSecrets: readonly Uint8Array[];
+  readonly path: readonly PaymentRouteHop[];
+  readonly feeMsat: bigint;
+}
+
+interface OutboundPayment {
+  readonly paymentId: Uint8Array;
+  readonly paymentHash: Uint8Array;
+  pending: number;
+  failed: number;
+  succeeded: boolean;
+  feesPaidMsat: bigint;
+}
+
+interface ClaimablePart {
+  readonly channelKey: string;
+  readonly htlcId: bigint;
+  readonly amountMsat: bigint;
+  readonly sharedSecret: Uint8Array;
+}
+
+interface Claimable {
+  readonly purpose: PaymentPurpose;
+  readonly totalMsat: bigint;
+  readonly parts: ClaimablePart[];
+  announced: boolean;
+}
+
+interface Forward {
+  readonly inChannelKey: string;
+  readonly inHtlcId: bigint;
+  readonly inAmountMsat: bigint;
+  readonly outAmountMsat: bigint;
+  readonly sharedSecret: Uint8Array;
+}
+
+/** A payment we can receive: the secret the payer must show, and the preimage if we hold it. */
+export interface InboundPaymentRecord {
+  readonly secret: Uint8Array;
+  readonly preimage: Uint8Array | undefined;
+  readonly amountMsat: bigint | undefined;
+  readonly minFinalCltvExpiryDelta: number;
+}
+
+/** Our share of the payment flows; one per `ChannelManager`. */
+export class Payments {
+  private readonly outbound = new Map<string, OutboundPayment>();
+  private readonly outboundParts = new Map<string, OutboundPart>();
+  private readonly forwards = new Map<string, Forward>();
+  private readonly claimable = new Map<string, Claimable>();
+  private readonly inbound = new Map<string, InboundPaymentRecord>();
+  private pendingAdds: Array<{ channelKey: string; add: UpdateAddHtlc }> = [];
+
+  constructor(private readonly h: PaymentHost) {}
+
+  /** Registers a payment we expect (`createInboundPayment`). */
+  registerInbound(paymentHash: Uint8Array, rec: InboundPaymentRecord): void {
+    this.inbound.set(toHex(paymentHash), rec);
+  }
+
+  /**
+   * Sends a payment over `paths` (one per part; multi-part when several, BOLT 4 `total_msat`).
+   * Idempotent by `paymentId`: a second call with the same id is refused.
+   */
+  send(paymentId: Uint8Array, paymentHash: Uint8Array, recipient: RecipientFields, paths: readonly PaymentPath[]): void {
+    const idKey = toHex(paymentId);
+    if (this.outbound.has(idKey)) throw new APIMisuseError('a payment with this id is already pending or done');
+    if (paths.length === 0) throw new InvalidRoute('no path to pay over');
+    const total = paths.reduce((s, p) => s + (p.hops.at(-1)?.feeMsat ?? 0n), 0n);
+    const pay: OutboundPayment = { paymentId, paymentHash, pending: 0, failed: 0, succeeded: false, feesPaidMsat: 0n };
+    const plans = paths.map((p) => {
+      if (p.hops.length === 0) throw new InvalidRoute('empty path');
+      const channelKey = this.h.channelByScid(p.hops[0]!.shortChannelId);
+      if (!channelKey) throw new InvalidRoute(`no usable channel with short channel id ${p.hops[0]!.shortChannelId}`);
+      const built = buildPaymentOnion(this.h.crypto, {
+        sessionKey: this.sessionKey(),
+        paymentHash,
+        path: p.hops,
+        recipient: { ...recipient, totalMsat: recipient.totalMsat ?? total },
+        startingHeight: this.h.bestHeight() + 1,
+      });
+      return { channelKey, built, hops: p.hops };
+    });
+    this.outbound.set(idKey, pay);
+    for (const { channelKey, built, hops } of plans) {
+      const err = this.h.drive(channelKey, {
+        kind: 'add-htlc',
+        add: { amountMsat: built.firstHopAmountMsat, paymentHash, cltvExpiry: built.firstHopCltvExpiry, onionRoutingPacket: built.onion },
+      });
+      if (err) {
+        pay.failed++;
+        continue;
+      }
+      const htlcId = this.h.lastOfferedHtlcId(channelKey);
+      const fee = hopsFee(hops);
+      this.outboundParts.set(`${channelKey}:${htlcId}`, { paymentId: idKey, sharedSecrets: built.sharedSecrets, path: hops, feeMsat: fee });
+      pay.pending++;
+    }
+    if (pay.pending === 0) {
+      this.h.pushEvent({ kind: 'PaymentFailed', paymentId, paymentHash, reason: 'no path could be sent' });
+    }
+  }
+
+  private sessionKey(): Uint8Array {
+    for (;;) {
+      const k = this.h.randomBytes();
+      if (this.h.crypto.isValidSecretKey(k)) return k;
+    }
+  }
+
+  /** Their HTLCs committed on a channel: queue them for `processPendingHtlcForwards`. */
+  onCommittedAdds(channelKey: string, adds: readonly UpdateAddHtlc[]): void {
+    if (adds.length === 0) return;
+    const was = this.pendingAdds.length;
+    for (const add of adds) this.pendingAdds.push({ channelKey, add });
+    if (was === 0) this.h.pushEvent({ kind: 'PendingHTLCsForwardable', timeForwardableMs: 100 });
+  }
+
+  /** Decodes every pending incoming HTLC's onion: receive, forward, or fail back. */
+  processPendingForwards(): void {
+    const batch = this.pendingAdds;
+    this.pendingAdds = [];
+    for (const { channelKey, add } of batch) this.processOne(channelKey, add);
+  }
+
+  private failBack(channelKey: string, htlcId: bigint, sharedSecret: Uint8Array, failure: FailureMessage): void {
+    const reason = buildFailurePacket(this.h.crypto, sharedSecret, failure);
+    this.h.drive(channelKey, { kind: 'fail-htlc', update: { name: 'update_fail_htlc', msg: { channelId: this.h.channelId(channelKey), id: htlcId, reason } } });
+  }
+
+  private processOne(channelKey: string, add: UpdateAddHtlc): void {
+    const r = decodeIncomingHtlcOnion(this.h.crypto, this.h.nodeSecret(), {
+      onion: add.onionRoutingPacket,
+      paymentHash: add.paymentHash,
+      amountMsat: add.amountMsat,
+      cltvExpiry: add.cltvExpiry,
+      ...(add.pathKey ? { pathKey: add.pathKey } : {}),
+    });
+    const height = this.h.bestHeight();
+    switch (r.kind) {
+      case 'malformed':
+        this.h.drive(channelKey, {
+          kind: 'fail-htlc',
+          update: { name: 'update_fail_malformed_htlc', msg: { channelId: this.h.channelId(channelKey), id: add.id, sha256OfOnion: r.sha256OfOnion, failureCode: r.failureCode } },
+        });
+        return;
+      case 'fail':
+        this.failBack(channelKey, add.id, r.sharedSecret, r.failure);
+        return;
+      case 'receive': {
+        if (r.blinded) {
+          this.failBack(channelKey, add.id, r.sharedSecret, { kind: 'incorrect_or_unknown_payment_details', htlcMsat: add.amountMsat, height });
+          return;
+        }
+        const hop = r.hop;
+        const unknown = (): void =>
+          this.failBack(channelKey, add.id, r.sharedSecret, { kind: 'incorrect_or_unknown_payment_details', htlcMsat: add.amountMsat, height });
+        let purpose: PaymentPurpose;
+        if (hop.keysendPreimage) {
+          if (!equalBytes(this.h.crypto.sha256(hop.keysendPreimage), add.paymentHash)) return unknown();
+          purpose = { kind: 'spontaneous', preimage: hop.keysendPreimage };
+        } else {
+          const rec = this.inbound.get(toHex(add.paymentHash));
+          if (!rec || !hop.paymentSecret || !equalBytes(rec.secret, hop.paymentSecret)) return unknown();
+          if (rec.amountMsat !== undefined && hop.totalMsat < rec.amountMsat) return unknown();
+          if (hop.outgoingCltvValue < height + rec.minFinalCltvExpiryDelta) return unknown();
+          purpose = { kind: 'invoice', preimage: rec.preimage, secret: rec.secret };
+        }
+        const key = toHex(add.paymentHash);
+        const c = this.claimable.get(key) ?? { purpose, totalMsat: hop.totalMsat, parts: [], announced: false };
+        if (c.announced || c.totalMsat !== hop.totalMsat) return unknown();
+        c.parts.push({ channelKey, htlcId: add.id, amountMsat: add.amountMsat, sharedSecret: r.sharedSecret });
+        this.claimable.set(key, c);
+        const got = c.parts.reduce((s, p) => s + p.amountMsat, 0n);
+        if (got >= c.totalMsat) {
+          c.announced = true;
+          this.h.pushEvent({
+            kind: 'PaymentClaimable',
+            paymentHash: add.paymentHash,
+            amountMsat: got,
+            purpose: c.purpose,
+            receiverNodeId: this.h.ourNodeId(),
+            viaChannelId: this.h.channelId(channelKey),
+          });
+        }
+        return;
+      }
+      case 'forward': {
+        if (r.blinded) {
+          this.failBack(channelKey, add.id, r.sharedSecret, { kind: 'permanent_channel_failure' });
+          return;
+        }
+        const hop = r.hop;
+        const out = this.h.channelByScid(hop.shortChannelId);
+        if (!out) return this.failBack(channelKey, add.id, r.sharedSecret, { kind: 'unknown_next_peer' });
+        const cfg = this.h.channelConfig();
+        const fee = BigInt(cfg.forwardingFeeBaseMsat) + (hop.amtToForward * BigInt(cfg.forwardingFeeProportionalMillionths)) / 1_000_000n;
+        if (add.amountMsat < hop.amtToForward + fee) {
+          return this.failBack(channelKey, add.id, r.sharedSecret, { kind: 'fee_insufficient', htlcMsat: add.amountMsat, channelUpdate: new Uint8Array(0) });
+        }
+        if (add.cltvExpiry < hop.outgoingCltvValue + cfg.cltvExpiryDelta) {
+          return this.failBack(channelKey, add.id, r.sharedSecret, { kind: 'incorrect_cltv_expiry', cltvExpiry: add.cltvExpiry, channelUpdate: new Uint8Array(0) });
+        }
+        if (hop.outgoingCltvValue <= height + 3) {
+          return this.failBack(channelKey, add.id, r.sharedSecret, { kind: 'expiry_too_soon', channelUpdate: new Uint8Array(0) });
+        }
+        const err = this.h.drive(out, {
+          kind: 'add-htlc',
+          add: { amountMsat: hop.amtToForward, paymentHash: add.paymentHash, cltvExpiry: hop.outgoingCltvValue, onionRoutingPacket: r.nextPacket },
+        });
+        if (err) return this.failBack(channelKey, add.id, r.sharedSecret, { kind: 'temporary_channel_failure', channelUpdate: new Uint8Array(0) });
+        this.forwards.set(`${out}:${this.h.lastOfferedHtlcId(out)}`, {
+          inChannelKey: channelKey,
+          inHtlcId: add.id,
+          inAmountMsat: add.amountMsat,
+          outAmountMsat: hop.amtToForward,
+          sharedSecret: r.sharedSecret,
+        });
+        return;
+      }
+    }
+  }
+
+  /** Claims a claimable payment with its preimage (BOLT 2 `update_fulfill_htlc` on every part). */
+  claimFunds(preimage: Uint8Array): void {
+    const hash = this.h.crypto.sha256(preimage);
+    const key = toHex(hash);
+    const c = this.claimable.get(key);
+    if (!c?.announced) throw new APIMisuseError('no claimable payment with this preimage');
+    this.claimable.delete(key);
+    let amount = 0n;
+    for (const p of c.parts) {
+      const err = this.h.drive(p.channelKey, { kind: 'fulfill-htlc', id: p.htlcId, preimage });
+      if (!err) amount += p.amountMsat;
+    }
+    const purpose: PaymentPurpose = c.purpose.kind === 'invoice' ? { ...c.purpose, preimage } : c.purpose;
+    this.h.pushEvent({ kind: 'PaymentClaimed', paymentHash: hash, amountMsat: amount, purpose });
+  }
+
+  /** Fails a claimable payment back (`incorrect_or_unknown_payment_details`). */
+  failHtlcBackwards(paymentHash: Uint8Array): void {
+    const key = toHex(paymentHash);
+    const c = this.claimable.get(key);
+    if (!c) return;
+    this.claimable.delete(key);
+    for (const p of c.parts) {
+      this.failBack(p.channelKey, p.htlcId, p.sharedSecret, { kind: 'incorrect_or_unknown_payment_details', htlcMsat: p.amountMsat, height: this.h.bestHeight() });
+    }
+  }
+
+  /** The peer fulfilled an HTLC we offered on `channelKey`. */
+  onFulfilled(channelKey: string, htlc: UpdateAddHtlc, preimage: Uint8Array): void {
+    const k = `${channelKey}:${htlc.id}`;
+    const part = this.outboundParts.get(k);
+    if (part) {
+      this.outboundParts.delete(k);
+      const pay = this.outbound.get(part.paymentId)!;
+      pay.pending--;
+      pay.feesPaidMsat += part.feeMsat;
+      if (!pay.succeeded) {
+        pay.succeeded = true;
+        this.h.pushEvent({ kind: 'PaymentSent', paymentId: pay.paymentId, paymentPreimage: preimage, paymentHash: pay.paymentHash, feePaidMsat: part.feeMsat });
+      }
+      this.h.pushEvent({ kind: 'PaymentPathSuccessful', paymentId: pay.paymentId, paymentHash: pay.paymentHash, path: paidPath(part.path) });
+      return;
+    }
+    const fwd = this.forwards.get(k);
+    if (fwd) {
+      this.forwards.delete(k);
+      this.h.drive(fwd.inChannelKey, { kind: 'fulfill-htlc', id: fwd.inHtlcId, preimage });
+      this.h.pushEvent({
+        kind: 'PaymentForwarded',
+        prevChannelId: this.h.channelId(fwd.inChannelKey),
+        nextChannelId: this.h.channelId(channelKey),
+        feeEarnedMsat: fwd.inAmountMsat - fwd.outAmountMsat,
+        outboundAmountForwardedMsat: fwd.outAmountMsat,
+      });
+    }
+  }
+
+  /** The peer's fails of our HTLCs are irrevocably committed on `channelKey`. */
+  onFailed(channelKey: string, updates: readonly ChannelUpdate[]): void {
+    for (const u of updates) {
+      if (u.name !== 'update_fail_htlc' && u.name !== 'update_fail_malformed_htlc') continue;
+      const k = `${channelKey}:${u.msg.id}`;
+      const part = this.outboundParts.get(k);
+      if (part) {
+        this.outboundParts.delete(k);
+        const pay = this.outbound.get(part.paymentId)!;
+        pay.pending--;
+        pay.failed++;
+        let code: number | undefined;
+        let hopIndex: number | undefined;
+        if (u.name === 'update_fail_htlc') {
+          const d = decodeFailurePacket(this.h.crypto, part.sharedSecrets, u.msg.reason);
+          if (d) {
+            hopIndex = d.hopIndex;
+            code = d.failure instanceof Error ? undefined : failureCode(d.failure);
+          }
+        } else {
+          code = u.msg.failureCode;
+          hopIndex = 0;
+        }
+        const permanent = code !== undefined && (isPermanentFailure(code) || hopIndex === part.path.length - 1);
+        this.h.pushEvent({
+          kind: 'PaymentPathFailed',
+          paymentId: pay.paymentId,
+          paymentHash: pay.paymentHash,
+          paymentFailedPermanently: permanent,
+          failureCode: code,
+          failingHopIndex: hopIndex,
+          path: paidPath(part.path),
+        });
+        if (pay.pending === 0 && !pay.succeeded) {
+          this.h.pushEvent({ kind: 'PaymentFailed', paymentId: pay.paymentId, paymentHash: pay.paymentHash, reason: permanent ? 'the recipient or a hop rejected it permanently' : 'every path failed' });
+        }
+        continue;
+      }
+      const fwd = this.forwards.get(k);
+      if (fwd) {
+        this.forwards.delete(k);
+        const reason =
+          u.name === 'update_fail_htlc'
+            ? obfuscateFailurePacket(this.h.crypto, fwd.sharedSecret, u.msg.reason)
+            : (failurePacketFromMalformed(this.h.crypto, fwd.sharedSecret, u.msg.failureCode, u.msg.sha256OfOnion) ??
+              buildFailurePacket(this.h.crypto, fwd.sharedSecret, encodeFailureMessage({ kind: 'temporary_node_failure' })));
+        this.h.drive(fwd.inChannelKey, { kind: 'fail-htlc', update: { name: 'update_fail_htlc', msg: { channelId: this.h.channelId(fwd.inChannelKey), id: fwd.inHtlcId, reason } } });
+      }
+    }
+  }
+}
+
+function hopsFee(hops: readonly PaymentRouteHop[]): bigint {
+  let f = 0n;
+  for (let i = 0; i < hops.length - 1; i++) f += hops[i]!.feeMsat;
+  return f;
+}
+
+function paidPath(hops: readonly PaymentRouteHop[]): PaidPathHop[] {
+  return hops.map((h) => ({ pubkey: h.pubkey, shortChannelId: h.shortChannelId, feeMsat: h.feeMsat, cltvExpiryDelta: h.cltvExpiryDelta }));
+}

@@ -1,0 +1,172 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Event } from '@lnts/lightning/util';
+import { equalBytes } from '@lnts/lightning/util';
+import { type Network, withNetwork } from './harness.js';
+
+type Ev<K extends Event['kind']> = Extract<Event, { kind: K }>;
+
+function scidBetween(net: Network, a: number, b: number): bigint {
+  const c = net.nodes[a]!.cm.listChannels().find((x) => equalBytes(x.counterpartyNodeId, net.nodes[b]!.keys.getNodeId()))!;
+  return c.shortChannelId!;
+}
+
+function outbound(net: Network, a: number, b: number): bigint {
+  return net.nodes[a]!.cm.listChannels().find((x) => equalBytes(x.counterpartyNodeId, net.nodes[b]!.keys.getNodeId()))!.outboundCapacityMsat;
+}
+
+/** Delivers everything; each node handles PendingHTLCsForwardable by processing its forwards, as a user would. */
+function settle(net: Network, forwarders: number[]): void {
+  for (let i = 0; i < 10; i++) {
+    net.pump();
+    let again = false;
+    for (const n of forwarders) {
+      const node = net.nodes[n]!;
+      const evs = node.cm.getAndClearPendingEvents();
+      const rest = evs.filter((e) => e.kind !== 'PendingHTLCsForwardable');
+      if (rest.length !== evs.length) {
+        node.cm.processPendingHtlcForwards();
+        again = true;
+      }
+      node.pendingEvents.push(...rest);
+    }
+    if (!again) return;
+  }
+}
+
+function take(net: Network, n: number): Event[] {
+  const node = net.nodes[n]!;
+  const out = [...node.pendingEvents, ...node.cm.getAndClearPendingEvents()];
+  node.pendingEvents.length = 0;
+  return out;
+}
+
+function resetMonitors(net: Network): void {
+  for (const n of net.nodes) n.addedMonitors = 0;
+}
+
+describe('payments between lnts nodes', () => {
+  test('single hop: invoice-style payment, claim, PaymentSent; balances move to the msat', () =>
+    withNetwork(2, (net) => {
+      net.connect(0, 1);
+      net.openChannel(0, 1, 1_000_000n);
+      resetMonitors(net);
+      const A = net.nodes[0]!;
+      const B = net.nodes[1]!;
+      const before = outbound(net, 0, 1);
+      const amount = 42_000_123n;
+      const inv = B.cm.createInboundPayment(amount);
+      const id = new Uint8Array(32).fill(1);
+      A.cm.sendPayment(inv.paymentHash, { paymentSecret: inv.paymentSecret }, id, {
+        paths: [{ hops: [{ pubkey: B.keys.getNodeId(), shortChannelId: scidBetween(net, 0, 1), feeMsat: amount, cltvExpiryDelta: 40 }] }],
+      });
+      settle(net, [0, 1]);
+      const [claimable] = take(net, 1);
+      assert.equal(claimable?.kind, 'PaymentClaimable');
+      const c = claimable as Ev<'PaymentClaimable'>;
+      assert.equal(c.amountMsat, amount);
+      assert.ok(equalBytes(c.paymentHash, inv.paymentHash));
+      B.cm.claimFunds(inv.paymentPreimage);
+      settle(net, [0, 1]);
+      assert.deepEqual(take(net, 1).map((e) => e.kind), ['PaymentClaimed']);
+      const evA = take(net, 0);
+      assert.deepEqual(evA.map((e) => e.kind), ['PaymentSent', 'PaymentPathSuccessful']);
+      assert.ok(equalBytes((evA[0] as Ev<'PaymentSent'>).paymentPreimage, inv.paymentPreimage));
+      assert.equal(before - outbound(net, 0, 1), amount, 'Alice paid exactly the amount');
+      resetMonitors(net);
+    }));
+
+  test('A→B→C: forwarding with fees, keysend, and a failure at C attributed to C', () =>
+    withNetwork(3, (net) => {
+      net.connect(0, 1);
+      net.connect(1, 2);
+      net.openChannel(0, 1, 2_000_000n);
+      net.openChannel(1, 2, 1_000_000n);
+      resetMonitors(net);
+      const [A, B, C] = net.nodes as [Network['nodes'][0], Network['nodes'][0], Network['nodes'][0]];
+      const amount = 100_000_000n;
+      const fee = 1000n; // B's default policy: 1000 msat base, 0 ppm, 72 blocks
+      const route = () => ({
+        paths: [
+          {
+            hops: [
+              { pubkey: B.keys.getNodeId(), shortChannelId: scidBetween(net, 0, 1), feeMsat: fee, cltvExpiryDelta: 72 },
+              { pubkey: C.keys.getNodeId(), shortChannelId: scidBetween(net, 1, 2), feeMsat: amount, cltvExpiryDelta: 40 },
+            ],
+          },
+        ],
+      });
+      const aBefore = outbound(net, 0, 1);
+      const inv = C.cm.createInboundPayment(amount);
+      A.cm.sendPayment(inv.paymentHash, { paymentSecret: inv.paymentSecret }, new Uint8Array(32).fill(2), route());
+      settle(net, [0, 1, 2]);
+      assert.deepEqual(take(net, 2).map((e) => e.kind), ['PaymentClaimable']);
+      C.cm.claimFunds(inv.paymentPreimage);
+      settle(net, [0, 1, 2]);
+      assert.deepEqual(take(net, 2).map((e) => e.kind), ['PaymentClaimed']);
+      const fwd = take(net, 1);
+      assert.deepEqual(fwd.map((e) => e.kind), ['PaymentForwarded']);
+      assert.equal((fwd[0] as Ev<'PaymentForwarded'>).feeEarnedMsat, fee);
+      const sent = take(net, 0);
+      assert.deepEqual(sent.map((e) => e.kind), ['PaymentSent', 'PaymentPathSuccessful']);
+      assert.equal((sent[0] as Ev<'PaymentSent'>).feePaidMsat, fee);
+      assert.equal(aBefore - outbound(net, 0, 1), amount + fee);
+
+      // Keysend along the same route.
+      const preimage = new Uint8Array(32).fill(9);
+      A.cm.sendSpontaneousPayment(preimage, new Uint8Array(32).fill(3), route());
+      settle(net, [0, 1, 2]);
+      const [ks] = take(net, 2);
+      assert.equal((ks as Ev<'PaymentClaimable'>).purpose.kind, 'spontaneous');
+      C.cm.claimFunds(preimage);
+      settle(net, [0, 1, 2]);
+      take(net, 2);
+      take(net, 1);
+      assert.deepEqual(take(net, 0).map((e) => e.kind), ['PaymentSent', 'PaymentPathSuccessful']);
+
+      // C refuses the next one: the failure travels back and is attributed to C (hop 1).
+      const inv2 = C.cm.createInboundPayment(amount);
+      A.cm.sendPayment(inv2.paymentHash, { paymentSecret: inv2.paymentSecret }, new Uint8Array(32).fill(4), route());
+      settle(net, [0, 1, 2]);
+      take(net, 2);
+      C.cm.failHtlcBackwards(inv2.paymentHash);
+      settle(net, [0, 1, 2]);
+      const failed = take(net, 0);
+      assert.deepEqual(failed.map((e) => e.kind), ['PaymentPathFailed', 'PaymentFailed']);
+      const pf = failed[0] as Ev<'PaymentPathFailed'>;
+      assert.equal(pf.failingHopIndex, 1, 'attributed to C');
+      assert.equal(pf.failureCode, 0x4000 | 15, 'incorrect_or_unknown_payment_details');
+      assert.equal(pf.paymentFailedPermanently, true);
+      // A wrong payment secret is refused by C the same way.
+      const inv3 = C.cm.createInboundPayment(amount);
+      A.cm.sendPayment(inv3.paymentHash, { paymentSecret: new Uint8Array(32).fill(7) }, new Uint8Array(32).fill(5), route());
+      settle(net, [0, 1, 2]);
+      assert.deepEqual(take(net, 0).map((e) => e.kind), ['PaymentPathFailed', 'PaymentFailed']);
+      resetMonitors(net);
+    }));
+
+  test('multi-part: two paths over two channels, one PaymentClaimable for the total', () =>
+    withNetwork(2, (net) => {
+      net.connect(0, 1);
+      net.openChannel(0, 1, 600_000n);
+      net.openChannel(0, 1, 600_000n);
+      resetMonitors(net);
+      const A = net.nodes[0]!;
+      const B = net.nodes[1]!;
+      const scids = A.cm.listChannels().map((c) => c.shortChannelId!);
+      assert.equal(scids.length, 2);
+      const inv = B.cm.createInboundPayment(80_000_000n);
+      A.cm.sendPayment(inv.paymentHash, { paymentSecret: inv.paymentSecret, totalMsat: 80_000_000n }, new Uint8Array(32).fill(6), {
+        paths: scids.map((s) => ({ hops: [{ pubkey: B.keys.getNodeId(), shortChannelId: s, feeMsat: 40_000_000n, cltvExpiryDelta: 40 }] })),
+      });
+      settle(net, [0, 1]);
+      const evs = take(net, 1);
+      assert.deepEqual(evs.map((e) => e.kind), ['PaymentClaimable']);
+      assert.equal((evs[0] as Ev<'PaymentClaimable'>).amountMsat, 80_000_000n);
+      B.cm.claimFunds(inv.paymentPreimage);
+      settle(net, [0, 1]);
+      assert.deepEqual(take(net, 1).map((e) => e.kind), ['PaymentClaimed']);
+      assert.deepEqual(take(net, 0).map((e) => e.kind), ['PaymentSent', 'PaymentPathSuccessful', 'PaymentPathSuccessful']);
+      resetMonitors(net);
+    }));
+});
