@@ -280,7 +280,11 @@ export function verifyInboundPayment(
   amountMsat: bigint,
   currentTimeSecs: number | bigint,
 ): VerifiedInboundPayment | InboundPaymentError {
-  if (paymentHash.length !== 32 || paymentSecret.length !== 32) return new InboundPaymentError('invalid-secret', 'hash and secret must be 32 bytes');
+  // These come from a peer's onion: anything but two 32-byte arrays is refused, never thrown on.
+  if (!(paymentHash instanceof Uint8Array) || !(paymentSecret instanceof Uint8Array) || paymentHash.length !== 32 || paymentSecret.length !== 32) {
+    return new InboundPaymentError('invalid-secret', 'hash and secret must be 32 bytes');
+  }
+  if (typeof amountMsat !== 'bigint') return new InboundPaymentError('underpaid', 'amount must be a bigint');
   const iv = paymentSecret.subarray(0, 16);
   const metadata = key.crypto.chacha20(key.metadataKey, iv.subarray(0, 12), paymentSecret.subarray(16), 0);
   // Authenticate before interpreting anything the metadata says.

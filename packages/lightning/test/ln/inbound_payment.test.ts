@@ -133,6 +133,17 @@ describe('createInboundPayment / verifyInboundPayment', () => {
     refused(verifyInboundPayment(KEY, p.paymentHash, new Uint8Array(32), 10_000n, NOW), 'invalid-secret');
   });
 
+  test('values that are not byte arrays are refused, not thrown on (noble-style)', () => {
+    const p = createInboundPayment(KEY, 10_000n, 3600, NOW, 18, RAND);
+    const notBytes: unknown[] = ['a'.repeat(32), Array.from(p.paymentSecret), p.paymentSecret.buffer, new Uint16Array(32), { length: 32 }, null, undefined];
+    for (const x of notBytes) {
+      refused(verifyInboundPayment(KEY, p.paymentHash, x as Uint8Array, 10_000n, NOW), 'invalid-secret');
+      refused(verifyInboundPayment(KEY, x as Uint8Array, p.paymentSecret, 10_000n, NOW), 'invalid-secret');
+      assert.throws(() => createInboundPayment(KEY, 1n, 3600, NOW, 18, x as Uint8Array), APIMisuseError);
+      assert.throws(() => new ExpandedKey(x as Uint8Array, c), APIMisuseError);
+    }
+  });
+
   test('bad terms are the caller’s mistake', () => {
     assert.throws(() => createInboundPayment(KEY, 0n, 3600, NOW, 18, RAND), APIMisuseError);
     assert.throws(() => createInboundPayment(KEY, 1n << 56n, 3600, NOW, 18, RAND), APIMisuseError);
