@@ -1,7 +1,7 @@
 /**
  * `getRoute`: finds a {@link Route} for a payment over our usable channels (first hops) and the
  * payee's route hints (BOLT 11 `r`), with fees and CLTV deltas exactly as forwarding nodes check
- * them (BOLT 7 §"HTLC Fees", BOLT 2 §"Normal Operation"), splitting over several paths when the
+ * them (BOLT 7 §"HTLC Fees" and §"The `channel_update` Message" `cltv_expiry_delta`), splitting over several paths when the
  * payee supports `basic_mpp` (BOLT 4 §"Basic Multi-Part Payments").
  *
  * The search is LDK's shape (`lightning/src/routing/router.rs` `get_route`): a payee-to-payer
