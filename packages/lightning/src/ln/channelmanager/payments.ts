@@ -203,18 +203,33 @@ export class Payments {
           this.failBack(channelKey, add.id, r.sharedSecret, { kind: 'incorrect_or_unknown_payment_details', htlcMsat: add.amountMsat, height });
         let purpose: PaymentPurpose;
         if (hop.keysendPreimage) {
-          if (!equalBytes(this.h.crypto.sha256(hop.keysendPreimage), add.paymentHash)) return unknown();
+          if (!equalBytes(this.h.crypto.sha256(hop.keysendPreimage), add.paymentHash)) {
+            unknown();
+            return;
+          }
           purpose = { kind: 'spontaneous', preimage: hop.keysendPreimage };
         } else {
           const rec = this.inbound.get(toHex(add.paymentHash));
-          if (!rec || !hop.paymentSecret || !equalBytes(rec.secret, hop.paymentSecret)) return unknown();
-          if (rec.amountMsat !== undefined && hop.totalMsat < rec.amountMsat) return unknown();
-          if (hop.outgoingCltvValue < height + rec.minFinalCltvExpiryDelta) return unknown();
+          if (!rec || !hop.paymentSecret || !equalBytes(rec.secret, hop.paymentSecret)) {
+            unknown();
+            return;
+          }
+          if (rec.amountMsat !== undefined && hop.totalMsat < rec.amountMsat) {
+            unknown();
+            return;
+          }
+          if (hop.outgoingCltvValue < height + rec.minFinalCltvExpiryDelta) {
+            unknown();
+            return;
+          }
           purpose = { kind: 'invoice', preimage: rec.preimage, secret: rec.secret };
         }
         const key = toHex(add.paymentHash);
         const c = this.claimable.get(key) ?? { purpose, totalMsat: hop.totalMsat, parts: [], announced: false };
-        if (c.announced || c.totalMsat !== hop.totalMsat) return unknown();
+        if (c.announced || c.totalMsat !== hop.totalMsat) {
+          unknown();
+          return;
+        }
         c.parts.push({ channelKey, htlcId: add.id, amountMsat: add.amountMsat, sharedSecret: r.sharedSecret });
         this.claimable.set(key, c);
         const got = c.parts.reduce((s, p) => s + p.amountMsat, 0n);
@@ -238,23 +253,32 @@ export class Payments {
         }
         const hop = r.hop;
         const out = this.h.channelByScid(hop.shortChannelId);
-        if (!out) return this.failBack(channelKey, add.id, r.sharedSecret, { kind: 'unknown_next_peer' });
+        if (!out) {
+          this.failBack(channelKey, add.id, r.sharedSecret, { kind: 'unknown_next_peer' });
+          return;
+        }
         const cfg = this.h.channelConfig();
         const fee = BigInt(cfg.forwardingFeeBaseMsat) + (hop.amtToForward * BigInt(cfg.forwardingFeeProportionalMillionths)) / 1_000_000n;
         if (add.amountMsat < hop.amtToForward + fee) {
-          return this.failBack(channelKey, add.id, r.sharedSecret, { kind: 'fee_insufficient', htlcMsat: add.amountMsat, channelUpdate: new Uint8Array(0) });
+          this.failBack(channelKey, add.id, r.sharedSecret, { kind: 'fee_insufficient', htlcMsat: add.amountMsat, channelUpdate: new Uint8Array(0) });
+          return;
         }
         if (add.cltvExpiry < hop.outgoingCltvValue + cfg.cltvExpiryDelta) {
-          return this.failBack(channelKey, add.id, r.sharedSecret, { kind: 'incorrect_cltv_expiry', cltvExpiry: add.cltvExpiry, channelUpdate: new Uint8Array(0) });
+          this.failBack(channelKey, add.id, r.sharedSecret, { kind: 'incorrect_cltv_expiry', cltvExpiry: add.cltvExpiry, channelUpdate: new Uint8Array(0) });
+          return;
         }
         if (hop.outgoingCltvValue <= height + 3) {
-          return this.failBack(channelKey, add.id, r.sharedSecret, { kind: 'expiry_too_soon', channelUpdate: new Uint8Array(0) });
+          this.failBack(channelKey, add.id, r.sharedSecret, { kind: 'expiry_too_soon', channelUpdate: new Uint8Array(0) });
+          return;
         }
         const err = this.h.drive(out, {
           kind: 'add-htlc',
           add: { amountMsat: hop.amtToForward, paymentHash: add.paymentHash, cltvExpiry: hop.outgoingCltvValue, onionRoutingPacket: r.nextPacket },
         });
-        if (err) return this.failBack(channelKey, add.id, r.sharedSecret, { kind: 'temporary_channel_failure', channelUpdate: new Uint8Array(0) });
+        if (err) {
+          this.failBack(channelKey, add.id, r.sharedSecret, { kind: 'temporary_channel_failure', channelUpdate: new Uint8Array(0) });
+          return;
+        }
         this.forwards.set(`${out}:${this.h.lastOfferedHtlcId(out)}`, {
           inChannelKey: channelKey,
           inHtlcId: add.id,
