@@ -169,4 +169,39 @@ describe('payments between lnts nodes', () => {
       assert.deepEqual(take(net, 0).map((e) => e.kind), ['PaymentSent', 'PaymentPathSuccessful', 'PaymentPathSuccessful']);
       resetMonitors(net);
     }));
+
+  test('a forward paying less than our fee or too little CLTV delta fails at B, attributed to B', () =>
+    withNetwork(3, (net) => {
+      net.connect(0, 1);
+      net.connect(1, 2);
+      net.openChannel(0, 1, 2_000_000n);
+      net.openChannel(1, 2, 1_000_000n);
+      resetMonitors(net);
+      const [A, B, C] = net.nodes as [Network['nodes'][0], Network['nodes'][0], Network['nodes'][0]];
+      for (const [fee, delta, code] of [
+        [999n, 72, 0x1000 | 12],
+        [1000n, 71, 0x1000 | 13],
+      ] as const) {
+        const inv = C.cm.createInboundPayment(10_000_000n);
+        A.cm.sendPayment(inv.paymentHash, { paymentSecret: inv.paymentSecret }, C.keys.getSecureRandomBytes(), {
+          paths: [
+            {
+              hops: [
+                { pubkey: B.keys.getNodeId(), shortChannelId: scidBetween(net, 0, 1), feeMsat: fee, cltvExpiryDelta: delta },
+                { pubkey: C.keys.getNodeId(), shortChannelId: scidBetween(net, 1, 2), feeMsat: 10_000_000n, cltvExpiryDelta: 40 },
+              ],
+            },
+          ],
+        });
+        settle(net, [0, 1, 2]);
+        assert.deepEqual(take(net, 2), [], 'nothing reaches C');
+        const evs = take(net, 0);
+        assert.deepEqual(evs.map((e) => e.kind), ['PaymentPathFailed', 'PaymentFailed']);
+        const pf = evs[0] as Ev<'PaymentPathFailed'>;
+        assert.equal(pf.failingHopIndex, 0, 'attributed to B');
+        assert.equal(pf.failureCode, code);
+        take(net, 1);
+      }
+      resetMonitors(net);
+    }));
 });
