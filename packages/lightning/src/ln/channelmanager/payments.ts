@@ -25,7 +25,7 @@ export interface PaymentHost {
   nodeSecret(): Uint8Array;
   ourNodeId(): Uint8Array;
   bestHeight(): number;
-  randomBytes(): Uint8Array;
+  entropy(): Uint8Array;
   channelConfig(): ChannelConfig;
   /** The usable channel with this short channel id (real or either alias), by channel key. */
   channelByScid(scid: bigint): string | undefined;
@@ -149,7 +149,7 @@ export class Payments {
 
   private sessionKey(): Uint8Array {
     for (;;) {
-      const k = this.h.randomBytes();
+      const k = this.h.entropy();
       if (this.h.crypto.isValidSecretKey(k)) return k;
     }
   }
