@@ -9,5 +9,6 @@ export * as chain from './chain/index.js';
 export * as crypto from './crypto/index.js';
 export * as invoice from './invoice/index.js';
 export * as ln from './ln/index.js';
+export * as routing from './routing/index.js';
 export * as sign from './sign/index.js';
 export * as util from './util/index.js';

@@ -12,3 +12,4 @@ export * from './channelmanager/index.js';
 export * as channel from './channel/index.js';
 export * as chanUtils from './chan_utils/index.js';
 export * as onion from './onion/index.js';
+export * from './inbound_payment.js';

@@ -91,4 +91,6 @@ export interface KeysInterface {
   readChanSigner(bytes: Uint8Array): ChannelSigner | DecodeError;
   /** 32 unpredictable bytes (temporary channel ids, onion session keys, ...). */
   getSecureRandomBytes(): Uint8Array;
+  /** 32 stable secret bytes that key stateless inbound payments (LDK's `get_inbound_payment_key_material`). */
+  getInboundPaymentKeyMaterial(): Uint8Array;
 }

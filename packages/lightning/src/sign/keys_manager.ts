@@ -106,6 +106,10 @@ export class KeysManager implements KeysInterface {
     );
   }
 
+  getInboundPaymentKeyMaterial(): Uint8Array {
+    return this.key('lnts/inbound-payments');
+  }
+
   getSecureRandomBytes(): Uint8Array {
     const w = new ByteWriter(40).bytes(this.randSeed).u64(this.randCounter++);
     return this.crypto.sha256(w.finish());

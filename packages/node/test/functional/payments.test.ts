@@ -204,4 +204,33 @@ describe('payments between lnts nodes', () => {
       }
       resetMonitors(net);
     }));
+
+  test('BOLT 11: Carol makes an invoice with a route hint, Alice pays it through Bob with the router', () =>
+    withNetwork(3, (net) => {
+      net.connect(0, 1);
+      net.connect(1, 2);
+      net.openChannel(0, 1, 2_000_000n);
+      net.openChannel(1, 2, 1_000_000n);
+      resetMonitors(net);
+      const [A, , C] = net.nodes as [Network['nodes'][0], Network['nodes'][0], Network['nodes'][0]];
+      const inv = C.cm.createInvoice({ amountMsat: 25_000_000n, description: 'coffee' });
+      assert.equal(inv.routeHints.length, 1, 'a hint through Bob, by the alias Bob gave Carol');
+      const text = inv.toString();
+      assert.match(text, /^lnbcrt/);
+      const before = outbound(net, 0, 1);
+      A.cm.payInvoice(inv);
+      settle(net, [0, 1, 2]);
+      const [claimable] = take(net, 2);
+      const c = claimable as Ev<'PaymentClaimable'>;
+      assert.equal(c.kind, 'PaymentClaimable');
+      assert.ok(c.purpose.kind === 'invoice' && c.purpose.preimage, 'the stateless payment derives its preimage');
+      C.cm.claimFunds(c.purpose.preimage!);
+      settle(net, [0, 1, 2]);
+      assert.deepEqual(take(net, 2).map((e) => e.kind), ['PaymentClaimed']);
+      assert.deepEqual(take(net, 1).map((e) => e.kind), ['PaymentForwarded']);
+      const sent = take(net, 0);
+      assert.deepEqual(sent.map((e) => e.kind), ['PaymentSent', 'PaymentPathSuccessful']);
+      assert.equal(before - outbound(net, 0, 1), 25_000_000n + 1000n, 'amount plus Bob’s fee');
+      resetMonitors(net);
+    }));
 });

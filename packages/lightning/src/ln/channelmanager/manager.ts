@@ -37,6 +37,13 @@ import { type PaymentPath, Payments } from './payments.js';
 import { canSendCommit } from '../channel/htlc/commitments.js';
 import { shortChannelIdOf } from '../channel/states/ready.js';
 import type { RecipientFields } from '../onion/outbound.js';
+import { createInboundPayment, createInboundPaymentForHash, ExpandedKey, InboundPaymentError, verifyInboundPayment } from '../inbound_payment.js';
+import { getRoute } from '../../routing/router.js';
+import { paymentParametersFromInvoice, type RouteParameters, routeParametersFromPaymentParamsAndValue } from '../../routing/params.js';
+import { RouteNotFound } from '../../routing/errors.js';
+import type { Invoice } from '../../invoice/invoice.js';
+import { InvoiceBuilder } from '../../invoice/builder.js';
+import { InvoiceError } from '../../invoice/errors.js';
 
 /** Everything a `ChannelManager` is built from (LDK's `ChannelManager::new` arguments). */
 export interface ChannelManagerArgs<M extends WatchedMonitor> {
@@ -107,8 +114,12 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
   private readonly config: UserConfig;
   readonly chainHash: Uint8Array;
   private readonly payments: Payments;
+  private readonly inboundKey: ExpandedKey;
+  /** The newest block timestamp seen: the core's only clock (for invoice expiry). */
+  private highestSeenTimestamp = 0;
 
   constructor(private readonly a: ChannelManagerArgs<M>) {
+    this.inboundKey = new ExpandedKey(a.keys.getInboundPaymentKeyMaterial(), a.crypto);
     this.best = a.bestBlock;
     this.config = a.config ?? DEFAULT_USER_CONFIG;
     this.chainHash = chainHashOf(a.network);
@@ -131,6 +142,11 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
       },
       channelId: (key) => fromHexKey(key),
       pushEvent: (ev) => this.events.push(ev),
+      verifyInbound: (hash, secret, total) => {
+        const v = verifyInboundPayment(this.inboundKey, hash, secret, total, this.highestSeenTimestamp);
+        if (v instanceof InboundPaymentError) return undefined;
+        return { secret, preimage: v.preimage, amountMsat: v.amountMsat, minFinalCltvExpiryDelta: v.minFinalCltvExpiryDelta ?? 18 };
+      },
     });
   }
 
@@ -456,19 +472,71 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
    * A payment we can receive (LDK's `create_inbound_payment`): a fresh preimage, its hash and a
    * payment secret the payer must echo (BOLT 11 `s`, BOLT 4 `payment_data`).
    */
-  createInboundPayment(amountMsat: bigint | undefined, minFinalCltvExpiryDelta = 18): { paymentHash: Uint8Array; paymentSecret: Uint8Array; paymentPreimage: Uint8Array } {
-    const paymentPreimage = this.a.keys.getSecureRandomBytes();
-    const paymentHash = this.a.crypto.sha256(paymentPreimage);
-    const paymentSecret = this.a.keys.getSecureRandomBytes();
-    this.payments.registerInbound(paymentHash, { secret: paymentSecret, preimage: paymentPreimage, amountMsat, minFinalCltvExpiryDelta });
-    return { paymentHash, paymentSecret, paymentPreimage };
+  createInboundPayment(
+    amountMsat: bigint | undefined,
+    invoiceExpirySecs = 3600,
+    minFinalCltvExpiryDelta = 18,
+  ): { paymentHash: Uint8Array; paymentSecret: Uint8Array; paymentPreimage: Uint8Array } {
+    // Stateless (ln/inbound_payment.ts): the secret authenticates the terms; nothing is stored.
+    return createInboundPayment(this.inboundKey, amountMsat, invoiceExpirySecs, this.highestSeenTimestamp, minFinalCltvExpiryDelta, this.a.keys.getSecureRandomBytes());
   }
 
   /** A payment to a hash whose preimage the user holds (LDK's `create_inbound_payment_for_hash`). */
-  createInboundPaymentForHash(paymentHash: Uint8Array, amountMsat: bigint | undefined, minFinalCltvExpiryDelta = 18): Uint8Array {
-    const paymentSecret = this.a.keys.getSecureRandomBytes();
-    this.payments.registerInbound(paymentHash, { secret: paymentSecret, preimage: undefined, amountMsat, minFinalCltvExpiryDelta });
-    return paymentSecret;
+  createInboundPaymentForHash(paymentHash: Uint8Array, amountMsat: bigint | undefined, invoiceExpirySecs = 3600, minFinalCltvExpiryDelta = 18): Uint8Array {
+    return createInboundPaymentForHash(this.inboundKey, paymentHash, amountMsat, invoiceExpirySecs, this.highestSeenTimestamp, minFinalCltvExpiryDelta);
+  }
+
+  /**
+   * A signed BOLT 11 invoice for a new inbound payment, with route hints through our
+   * unannounced channels (by the alias each peer gave us, `option_scid_alias`).
+   */
+  createInvoice(opts: { amountMsat?: bigint; description: string; expirySecs?: number; minFinalCltvExpiryDelta?: number }): Invoice {
+    const expiry = opts.expirySecs ?? 3600;
+    const cltv = opts.minFinalCltvExpiryDelta ?? 18;
+    const p = this.createInboundPayment(opts.amountMsat, expiry, cltv);
+    const network = this.a.network === 'testnet4' ? 'testnet' : this.a.network;
+    const b = new InvoiceBuilder(network, this.a.crypto)
+      .paymentHash(p.paymentHash)
+      .paymentSecret(p.paymentSecret)
+      .description(opts.description)
+      .timestamp(this.highestSeenTimestamp)
+      .expiry(expiry)
+      .minFinalCltvExpiryDelta(cltv)
+      .payeePubkey(this.a.keys.getNodeId());
+    if (opts.amountMsat !== undefined) b.amountMsat(opts.amountMsat);
+    for (const c of this.listUsableChannels()) {
+      if (c.isAnnounced) continue;
+      const scid = c.outboundScidAlias ?? c.shortChannelId;
+      if (scid === undefined) continue;
+      // The peer's forwarding policy comes with its channel_update (gossip); LDK's defaults until then.
+      b.routeHint([{ pubkey: c.counterpartyNodeId, shortChannelId: scid, feeBaseMsat: 1000, feeProportionalMillionths: 0, cltvExpiryDelta: 72 }]);
+    }
+    const inv = b.buildSignedWith((h) => this.a.keys.signInvoiceDigest(h));
+    if (inv instanceof InvoiceError) throw new APIMisuseError(`cannot build the invoice: ${inv.message}`);
+    return inv;
+  }
+
+  /**
+   * Finds a route over our usable channels and the parameters' route hints (`getRoute`) and pays
+   * it (LDK's `send_payment` with `RouteParameters`).
+   */
+  sendPaymentWithRouteParams(paymentHash: Uint8Array, recipient: RecipientFields, paymentId: Uint8Array, params: RouteParameters): void {
+    const route = getRoute(this.a.keys.getNodeId(), params, this.listUsableChannels(), this.a.logger, this.a.crypto);
+    if (route instanceof RouteNotFound) throw new ChannelUnavailable(`no route: ${route.message}`);
+    const total = params.finalValueMsat;
+    this.sendPayment(paymentHash, { ...recipient, totalMsat: total }, paymentId, route);
+  }
+
+  /** Pays a BOLT 11 invoice (amount from the invoice, or `amountMsat` for an amountless one). */
+  payInvoice(invoice: Invoice, paymentId: Uint8Array = invoice.paymentHash, amountMsat?: bigint): void {
+    if (invoice.isExpired(this.highestSeenTimestamp)) throw new APIMisuseError('the invoice has expired');
+    const amount = invoice.amountMsat ?? amountMsat;
+    if (amount === undefined) throw new APIMisuseError('amountless invoice: give an amount');
+    const params = routeParametersFromPaymentParamsAndValue(paymentParametersFromInvoice(invoice), amount);
+    const recipient: RecipientFields = invoice.paymentMetadata
+      ? { paymentSecret: invoice.paymentSecret, paymentMetadata: invoice.paymentMetadata }
+      : { paymentSecret: invoice.paymentSecret };
+    this.sendPaymentWithRouteParams(invoice.paymentHash, recipient, paymentId, params);
   }
 
   /**
@@ -649,6 +717,10 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
 
   bestBlockUpdated(header: Uint8Array, height: number): void {
     this.best = { blockHash: sha256d(this.a.crypto, header), height };
+    if (header.length >= 72) {
+      const t = new DataView(header.buffer, header.byteOffset, header.byteLength).getUint32(68, true);
+      if (t > this.highestSeenTimestamp) this.highestSeenTimestamp = t;
+    }
     for (const e of [...this.channels.values()]) this.drive(e, { kind: 'best-block', height });
   }
 

@@ -35,6 +35,8 @@ export interface PaymentHost {
   lastOfferedHtlcId(channelKey: string): bigint;
   channelId(channelKey: string): Uint8Array;
   pushEvent(e: Event): void;
+  /** Checks a payment secret against our stateless inbound payments (`ln/inbound_payment.ts`). */
+  verifyInbound(paymentHash: Uint8Array, paymentSecret: Uint8Array, totalMsat: bigint): InboundPaymentRecord | undefined;
 }
 
 /** A path to pay over (the first hop is one of our channels). */
@@ -209,7 +211,7 @@ export class Payments {
           }
           purpose = { kind: 'spontaneous', preimage: hop.keysendPreimage };
         } else {
-          const rec = this.inbound.get(toHex(add.paymentHash));
+          const rec = this.inbound.get(toHex(add.paymentHash)) ?? (hop.paymentSecret ? this.h.verifyInbound(add.paymentHash, hop.paymentSecret, hop.totalMsat) : undefined);
           if (!rec || !hop.paymentSecret || !equalBytes(rec.secret, hop.paymentSecret)) {
             unknown();
             return;
