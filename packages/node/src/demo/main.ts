@@ -2,7 +2,8 @@
  * `npm start`: three lnts nodes — Alice, Bob and Carol — on loopback TCP with the embedded regtest
  * chain. They connect (BOLT 8, init, pings), Alice opens a channel to Bob and Bob one to Carol
  * (BOLT 2), the chain confirms them, each node shows `listChannels()`, then the channels close
- * cooperatively and the closing transactions confirm. Everything printed comes from events and
+ * cooperatively and the closing transactions confirm. In between, Carol issues a BOLT 11 invoice
+ * and Alice pays it through Bob (onion routing, forwarding with Bob's fee, claim). Everything printed comes from events and
  * state the library reports.
  */
 import { createServer, type Server } from 'node:net';
@@ -109,6 +110,23 @@ function describeEvent(n: DemoNode, e: Event): void {
     case 'ChannelClosed':
       console.log(`  [${n.name}] ChannelClosed ${short(e.channelId)}: ${e.reason.kind}`);
       break;
+    case 'PendingHTLCsForwardable':
+      console.log(`  [${n.name}] PendingHTLCsForwardable → processPendingHtlcForwards()`);
+      n.cm.processPendingHtlcForwards();
+      break;
+    case 'PaymentClaimable':
+      console.log(`  [${n.name}] PaymentClaimable ${sat(e.amountMsat / 1000n)} for ${short(e.paymentHash)} → claimFunds()`);
+      if (e.purpose.preimage) n.cm.claimFunds(e.purpose.preimage);
+      break;
+    case 'PaymentClaimed':
+      console.log(`  [${n.name}] PaymentClaimed ${sat(e.amountMsat / 1000n)}`);
+      break;
+    case 'PaymentForwarded':
+      console.log(`  [${n.name}] PaymentForwarded ${sat(e.outboundAmountForwardedMsat / 1000n)}, earned ${e.feeEarnedMsat} msat`);
+      break;
+    case 'PaymentSent':
+      console.log(`  [${n.name}] PaymentSent: preimage ${short(e.paymentPreimage)}, fee ${e.feePaidMsat} msat`);
+      break;
     default:
       console.log(`  [${n.name}] ${e.kind}`);
   }
@@ -175,6 +193,15 @@ async function main(): Promise<void> {
   await until(nodes, 'channels ready', () => nodes.every((n) => n.cm.listUsableChannels().length === (n === bob ? 2 : 1)));
 
   console.log('\nlistChannels():');
+  for (const n of nodes) printChannels(n, names);
+
+  console.log('\ncarol makes a BOLT 11 invoice for 25,000 sat; alice pays it through bob');
+  const invoice = carol.cm.createInvoice({ amountMsat: 25_000_000n, description: 'lnts demo coffee' });
+  console.log(`  invoice: ${invoice.toString().slice(0, 60)}… (${invoice.routeHints.length} route hint via bob)`);
+  alice.cm.payInvoice(invoice);
+  await until(nodes, 'payment', () => alice.events.some((e) => e.kind === 'PaymentSent') && carol.events.some((e) => e.kind === 'PaymentClaimed'));
+  await until(nodes, 'commitments settle', () => nodes.every((n) => n.cm.listChannels().every((c) => !c.commitmentDanceInProgress && c.pendingHtlcs === 0)));
+  console.log('after the payment:');
   for (const n of nodes) printChannels(n, names);
 
   console.log('\nclosing cooperatively: alice closes with bob, carol closes with bob (shutdown, closing_signed)');

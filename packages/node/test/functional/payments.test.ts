@@ -233,4 +233,35 @@ describe('payments between lnts nodes', () => {
       assert.equal(before - outbound(net, 0, 1), 25_000_000n + 1000n, 'amount plus Bob’s fee');
       resetMonitors(net);
     }));
+
+  test('shutdown with an HTLC in flight: closing_signed waits until it is settled (BOLT 2)', () =>
+    withNetwork(2, (net) => {
+      net.connect(0, 1);
+      const id = net.openChannel(0, 1, 1_000_000n);
+      resetMonitors(net);
+      const A = net.nodes[0]!;
+      const B = net.nodes[1]!;
+      const inv = B.cm.createInboundPayment(30_000_000n);
+      A.cm.sendPayment(inv.paymentHash, { paymentSecret: inv.paymentSecret }, new Uint8Array(32).fill(8), {
+        paths: [{ hops: [{ pubkey: B.keys.getNodeId(), shortChannelId: scidBetween(net, 0, 1), feeMsat: 30_000_000n, cltvExpiryDelta: 40 }] }],
+      });
+      settle(net, [0, 1]);
+      const [claimable] = take(net, 1);
+      assert.equal(claimable?.kind, 'PaymentClaimable');
+      A.cm.closeChannel(id, B.keys.getNodeId());
+      net.pump();
+      assert.equal(net.chain.mempoolTxids().length, 0, 'no closing transaction while the HTLC is pending');
+      assert.equal(A.cm.listChannels()[0]!.state, 'ShutdownPending');
+      B.cm.claimFunds(inv.paymentPreimage);
+      settle(net, [0, 1]);
+      assert.deepEqual(take(net, 1).map((e) => e.kind), ['PaymentClaimed']);
+      assert.deepEqual(take(net, 0).map((e) => e.kind), ['PaymentSent', 'PaymentPathSuccessful']);
+      assert.equal(net.chain.mempoolTxids().length, 1, 'the close completes once the HTLC is gone');
+      const tx = net.chain.getTx(net.chain.mempoolTxids()[0]!)!;
+      assert.ok(tx.outputs.some((o) => o.value === 30_000n), 'Bob is paid the HTLC amount on close');
+      net.mine(1);
+      net.expectEvents(0, ['ChannelClosed']);
+      net.expectEvents(1, ['ChannelClosed']);
+      resetMonitors(net);
+    }));
 });

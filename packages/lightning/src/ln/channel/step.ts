@@ -7,7 +7,7 @@ import { assertNever } from '../../util/errors.js';
 import { fromUtf8 } from '../../util/bytes.js';
 import type { WireMessage } from '../msgs/index.js';
 import { ChannelError, channelWarning } from './errors.js';
-import { onCloseCommand, onClosingSigned, onShutdown } from './states/close.js';
+import { onCloseCommand, onClosingSigned, onShutdown, startNegotiation } from './states/close.js';
 import { forceClose } from './states/force_close.js';
 import { failUnfunded, onAcceptChannel, onFundingCreated, onFundingGenerated, onFundingSigned, acceptInbound, discard } from './states/opening.js';
 import { checkReady, onBestBlock, onChannelReady, onFundingConfirmed, onFundingUnconfirmed } from './states/ready.js';
@@ -140,12 +140,16 @@ export function step(s: ChannelState, input: ChannelInput, ctx: StepContext): St
     case 'fail-htlc':
     case 'update-fee':
     case 'sign': {
-      if (s.kind !== 'Normal') return new ChannelError(channelIdOf(s) ?? new Uint8Array(32), `channel is not usable (${s.kind})`, 'ignore');
-      if (input.kind === 'add-htlc') return onAddCommand(s, input.add);
-      if (input.kind === 'fulfill-htlc') return onFulfillCommand(s, input.id, input.preimage, ctx);
-      if (input.kind === 'fail-htlc') return onFailCommand(s, input.update);
-      if (input.kind === 'update-fee') return onUpdateFeeCommand(s, input.feeratePerKw);
-      return onSignCommand(s, ctx);
+      if (s.kind !== 'Normal' && s.kind !== 'ShutdownPending') {
+        return new ChannelError(channelIdOf(s) ?? new Uint8Array(32), `channel is not usable (${s.kind})`, 'ignore');
+      }
+      let r: Step | ChannelError;
+      if (input.kind === 'add-htlc') r = onAddCommand(s, input.add);
+      else if (input.kind === 'fulfill-htlc') r = onFulfillCommand(s, input.id, input.preimage, ctx);
+      else if (input.kind === 'fail-htlc') r = onFailCommand(s, input.update);
+      else if (input.kind === 'update-fee') r = onUpdateFeeCommand(s, input.feeratePerKw);
+      else r = onSignCommand(s, ctx);
+      return r instanceof ChannelError ? r : afterDance(r, ctx);
     }
     default:
       return assertNever(input, 'channel input');
@@ -233,10 +237,15 @@ function onMessage(s: ChannelState, m: WireMessage, ctx: StepContext): Step {
   }
 }
 
+/** In `ShutdownPending`, closing negotiation starts once the last HTLC has cleared. */
+function afterDance(r: Step, ctx: StepContext): Step {
+  return r.state.kind === 'ShutdownPending' ? startNegotiation(r.state, ctx, [...r.actions]) : r;
+}
+
 function onFundedMessage(s: FundedState, m: WireMessage, ctx: StepContext): Step {
-  if (s.kind === 'Normal') {
+  if (s.kind === 'Normal' || s.kind === 'ShutdownPending') {
     const r = onNormalMessage(s, m, ctx);
-    if (r) return r;
+    if (r) return afterDance(r, ctx);
   }
   switch (m.name) {
     case 'channel_ready':

@@ -7,6 +7,7 @@ import { describeChannelType } from '../channel/channel_type.js';
 import { shortChannelIdOf, fundingDepth } from '../channel/states/ready.js';
 import { type ChannelState, fundedOf } from '../channel/state.js';
 import type { FundingTxo } from '../../util/events.js';
+import type { HtlcCommitments } from '../channel/htlc/commitments.js';
 
 /** Where a channel is in its shutdown, LDK's `ChannelShutdownState`. */
 export type ChannelShutdownState = 'NotShuttingDown' | 'ShutdownInitiated' | 'ResolvingHTLCs' | 'NegotiatingClosingFee' | 'ShutdownComplete';
@@ -47,6 +48,10 @@ export interface ChannelDetails {
   readonly channelShutdownState: ChannelShutdownState | undefined;
   /** The state machine's state name (lnts addition, for logs and tests). */
   readonly state: ChannelState['kind'];
+  /** HTLCs in our current commitment (lnts addition; LDK lists them as pending_*_htlcs). */
+  readonly pendingHtlcs: number;
+  /** True while updates or signatures are in flight on this channel (lnts addition). */
+  readonly commitmentDanceInProgress: boolean;
 }
 
 function shutdownState(s: ChannelState): ChannelShutdownState | undefined {
@@ -115,7 +120,15 @@ export function channelDetails(
     inboundHtlcMinimumMsat: f?.params.holder.htlcMinimumMsat,
     channelShutdownState: shutdownState(s),
     state: s.kind,
+    pendingHtlcs: f ? f.commitments.htlc.localSpec.htlcs.length : 0,
+    commitmentDanceInProgress: f ? danceInProgress(f.commitments.htlc) : false,
   };
+}
+
+function danceInProgress(h: HtlcCommitments): boolean {
+  const l = h.localChanges;
+  const r = h.remoteChanges;
+  return h.remoteNext !== undefined || l.proposed.length + l.signed.length + l.acked.length + r.proposed.length + r.acked.length + r.signed.length > 0;
 }
 
 function min(a: bigint, b: bigint): bigint {

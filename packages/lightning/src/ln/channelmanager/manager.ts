@@ -233,7 +233,7 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
       if (after) this.channels.delete(toHex(after));
     }
     // Sign as soon as there is something to sign (LDK does the same): the dance never stalls.
-    if (input.kind !== 'sign' && e.state.kind === 'Normal' && canSendCommit(e.state.commitments.htlc)) {
+    if (input.kind !== 'sign' && (e.state.kind === 'Normal' || e.state.kind === 'ShutdownPending') && canSendCommit(e.state.commitments.htlc)) {
       const again = step(e.state, { kind: 'sign' }, this.ctxFor(e, e.state.params.channelType.anchors));
       if (!(again instanceof ChannelError)) {
         e.state = again.state;

@@ -30,7 +30,8 @@ import type { ChannelUpdate, CommitSpec } from '../htlc/spec.js';
 import type { ChannelAction, ChannelParams, FundedState, Step, StepContext } from '../state.js';
 import { forceClose } from './force_close.js';
 
-type Normal = Extract<FundedState, { kind: 'Normal' }>;
+/** States with a live commitment dance: `Normal`, and `ShutdownPending` while HTLCs clear (BOLT 2). */
+type Normal = Extract<FundedState, { kind: 'Normal' | 'ShutdownPending' }>;
 
 /** The commitment fee (and anchors) the funder must keep, for a spec (BOLT 2 "can afford"). */
 function funderFeeMsat(p: ChannelParams, spec: CommitSpec): bigint {
@@ -85,6 +86,7 @@ function nextUpdateId(s: Normal): bigint {
 
 /** Offer an HTLC (the user's send or our forward). */
 export function onAddCommand(s: Normal, add: Omit<UpdateAddHtlc, 'id' | 'channelId'>): Step | ChannelError {
+  if (s.kind !== 'Normal') return new ChannelError(s.funding.channelId, 'no new HTLCs after shutdown', 'ignore');
   const r = sendAdd(s.commitments.htlc, { ...add, channelId: s.funding.channelId }, theirLimits(s.params));
   if (r instanceof HtlcError) return new ChannelError(s.funding.channelId, r.message, 'ignore');
   return { state: withHtlc(s, r.c), actions: [{ kind: 'send', msg: { name: 'update_add_htlc', msg: r.msg } }] };
@@ -150,6 +152,8 @@ export function onNormalMessage(s: Normal, m: WireMessage, ctx: StepContext): St
   const c = s.commitments.htlc;
   switch (m.name) {
     case 'update_add_htlc': {
+      // BOLT 2: after shutdown a node MUST NOT send update_add_htlc.
+      if (s.kind !== 'Normal') return fail(s, 'update_add_htlc after shutdown', ctx);
       const r = receiveAdd(c, m.msg, ourLimits(s.params));
       if (r instanceof HtlcError) return fail(s, r.message, ctx);
       return { state: withHtlc(s, r), actions: [] };
