@@ -6,6 +6,7 @@ import { nobleBackend } from '@lnts/lightning/crypto';
 import type { Event } from '@lnts/lightning/util';
 import { equalBytes } from '@lnts/lightning/util';
 import type * as LDK from 'lightningdevkit';
+import { decodeInvoice, InvoiceError } from '@lnts/lightning/invoice';
 import { connectOutbound, setupInbound } from '../../src/net/tcp.js';
 import { blockTxdata, RegtestWallet } from '../../src/regtest/index.js';
 import { Network } from '../functional/harness.js';
@@ -80,6 +81,15 @@ function handleLdkEvent(r: Rig, e: LDK.Event): boolean {
     const res = r.ldkNode.cm.accept_inbound_channel(e.temporary_channel_id, e.counterparty_node_id, 77n);
     assert.ok(res.is_ok(), 'LDK accepts our channel');
     return false;
+  }
+  if (e instanceof ldk.Event_PendingHTLCsForwardable) {
+    r.ldkNode.cm.process_pending_htlc_forwards();
+    return true;
+  }
+  if (e instanceof ldk.Event_PaymentClaimable) {
+    const purpose = e.purpose as unknown as { payment_preimage?: unknown };
+    if (purpose.payment_preimage instanceof ldk.Option_ThirtyTwoBytesZ_Some) r.ldkNode.cm.claim_funds(purpose.payment_preimage.some);
+    return true;
   }
   if (e instanceof ldk.Event_FundingGenerationReady) {
     const tx = r.ldkWallet.fund([{ value: e.channel_value_satoshis, script: e.output_script }], 253);
@@ -187,5 +197,75 @@ describe('channels with LDK over loopback TCP', { timeout: 120_000 }, () => {
         ours.pm.disconnectAllPeers();
       });
     }
+  }
+
+  for (const anchors of [false, true]) {
+    test(`payments both ways with LDK over one channel (${anchors ? 'anchors' : 'static_remotekey'}): each pays the other's BOLT 11 invoice`, async () => {
+      const r = await rig(ldk, anchors, 41 + (anchors ? 1 : 0));
+      cleanup.push(() => r.server.close(), () => r.ldkServer.close());
+      const ours = r.net.nodes[0]!;
+      const ldkId = r.ldkNode.nodeId;
+      await connectOutbound(ours.pm, ldkId, '127.0.0.1', r.ldkPort);
+      await pumpUntil(r, 'connected', () => ours.pm.getPeerNodeIds().length === 1 && r.ldkNode.pm.list_peers().length === 1);
+      const seen: Event[] = [];
+      const drain = () => {
+        for (const e of ourEvents(r)) {
+          if (e.kind === 'PendingHTLCsForwardable') ours.cm.processPendingHtlcForwards();
+          else if (e.kind === 'PaymentClaimable' && e.purpose.preimage) {
+            ours.cm.claimFunds(e.purpose.preimage);
+            seen.push(e);
+          } else seen.push(e);
+        }
+      };
+      const tmp = ours.cm.createChannel(ldkId, 1_000_000n, 300_000_000n, 5n);
+      await pumpUntil(r, 'FundingGenerationReady', () => {
+        drain();
+        return seen.some((e) => e.kind === 'FundingGenerationReady');
+      });
+      const f = seen.find((e) => e.kind === 'FundingGenerationReady') as Extract<Event, { kind: 'FundingGenerationReady' }>;
+      ours.cm.fundingTransactionGenerated(tmp, ldkId, serializeTx(ours.wallet.fund([{ value: f.channelValueSatoshis, script: f.outputScript }], 253)));
+      await pumpUntil(r, 'pending', () => r.net.chain.mempoolTxids().length === 1);
+      r.net.chain.mine(6);
+      await pumpUntil(r, 'usable', () => ours.cm.listUsableChannels().length === 1 && r.ldkNode.cm.list_usable_channels().length === 1);
+      ours.addedMonitors = 0;
+      const before = ours.cm.listChannels()[0]!.outboundCapacityMsat;
+
+      // We pay LDK's invoice.
+      const res = ldk.UtilMethods.constructor_create_invoice_from_channelmanager(
+        r.ldkNode.cm,
+        ldk.Option_u64Z.constructor_some(7_000_000n),
+        'from lnts to LDK',
+        3600,
+        ldk.Option_u16Z.constructor_none(),
+      );
+      assert.ok(res.is_ok(), 'LDK makes an invoice');
+      const ldkInvoice = decodeInvoice((res as LDK.Result_Bolt11InvoiceSignOrCreationErrorZ_OK).res.to_str());
+      assert.ok(!(ldkInvoice instanceof InvoiceError), String(ldkInvoice));
+      ours.cm.payInvoice(ldkInvoice);
+      await pumpUntil(r, 'our PaymentSent and LDK PaymentClaimed', () => {
+        drain();
+        return seen.some((e) => e.kind === 'PaymentSent') && ldkHas(r, ldk.Event_PaymentClaimed);
+      });
+      await pumpUntil(r, 'quiet', () => ours.cm.listChannels().every((c) => !c.commitmentDanceInProgress));
+      assert.equal(before - ours.cm.listChannels()[0]!.outboundCapacityMsat, 7_000_000n, 'we paid exactly the invoice amount');
+
+      // LDK pays our invoice.
+      const inv = ours.cm.createInvoice({ amountMsat: 11_000_000n, description: 'from LDK to lnts' });
+      const parsed = ldk.Bolt11Invoice.constructor_from_str(inv.toString());
+      assert.ok(parsed.is_ok(), 'LDK parses our invoice');
+      const params = ldk.UtilMethods.constructor_payment_parameters_from_invoice((parsed as LDK.Result_Bolt11InvoiceParseOrSemanticErrorZ_OK).res);
+      assert.ok(params.is_ok());
+      const t = (params as LDK.Result_C3Tuple_ThirtyTwoBytesRecipientOnionFieldsRouteParametersZNoneZ_OK).res;
+      const sent = r.ldkNode.cm.send_payment(t.get_a(), t.get_b(), new Uint8Array(32).fill(0x77), t.get_c(), ldk.Retry.constructor_attempts(0));
+      assert.ok(sent.is_ok(), 'LDK sends');
+      await pumpUntil(r, 'LDK PaymentSent and our PaymentClaimed', () => {
+        drain();
+        return seen.some((e) => e.kind === 'PaymentClaimed') && ldkHas(r, ldk.Event_PaymentSent);
+      });
+      await pumpUntil(r, 'quiet again', () => ours.cm.listChannels().every((c) => !c.commitmentDanceInProgress));
+      assert.equal(ours.cm.listChannels()[0]!.outboundCapacityMsat - before, 11_000_000n - 7_000_000n, 'balances reconcile to the msat');
+      ours.addedMonitors = 0;
+      ours.pm.disconnectAllPeers();
+    });
   }
 });
