@@ -262,7 +262,9 @@ export type ChannelAction =
    * The peer's updates are now irrevocably committed in both commitments (after its
    * `revoke_and_ack`): incoming HTLCs to process, and its fails/fulfills of ours.
    */
-  | { readonly kind: 'htlcs-committed'; readonly adds: readonly UpdateAddHtlc[]; readonly settled: readonly ChannelUpdate[] };
+  | { readonly kind: 'htlcs-committed'; readonly adds: readonly UpdateAddHtlc[]; readonly settled: readonly ChannelUpdate[] }
+  /** Our HTLCs that never got signed before the peer disconnected: they were never offered. */
+  | { readonly kind: 'htlcs-dropped'; readonly adds: readonly UpdateAddHtlc[] };
 
 /** The result of one step. */
 export interface Step {

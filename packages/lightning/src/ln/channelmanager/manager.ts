@@ -299,6 +299,11 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
           if (key) this.payments.onFulfilled(key, act.htlc, act.preimage);
           break;
         }
+        case 'htlcs-dropped': {
+          const key = this.keyOf(e);
+          if (key) this.payments.onDropped(key, act.adds);
+          break;
+        }
         case 'htlcs-committed': {
           const key = this.keyOf(e);
           if (!key) break;

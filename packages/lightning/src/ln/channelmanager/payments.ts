@@ -350,6 +350,41 @@ export class Payments {
     }
   }
 
+  /**
+   * Our HTLCs on `channelKey` that were never signed when the peer disconnected: they never
+   * existed for the peer. A payment part fails (retryable); a forward fails back upstream.
+   */
+  onDropped(channelKey: string, adds: readonly UpdateAddHtlc[]): void {
+    for (const add of adds) {
+      const k = `${channelKey}:${add.id}`;
+      const part = this.outboundParts.get(k);
+      if (part) {
+        this.outboundParts.delete(k);
+        const pay = this.outbound.get(part.paymentId)!;
+        pay.pending--;
+        pay.failed++;
+        this.h.pushEvent({
+          kind: 'PaymentPathFailed',
+          paymentId: pay.paymentId,
+          paymentHash: pay.paymentHash,
+          paymentFailedPermanently: false,
+          failureCode: undefined,
+          failingHopIndex: undefined,
+          path: paidPath(part.path),
+        });
+        if (pay.pending === 0 && !pay.succeeded) {
+          this.h.pushEvent({ kind: 'PaymentFailed', paymentId: pay.paymentId, paymentHash: pay.paymentHash, reason: 'the peer disconnected before the HTLC was committed' });
+        }
+        continue;
+      }
+      const fwd = this.forwards.get(k);
+      if (fwd) {
+        this.forwards.delete(k);
+        this.failBack(fwd.inChannelKey, fwd.inHtlcId, fwd.sharedSecret, { kind: 'temporary_channel_failure', channelUpdate: new Uint8Array(0) });
+      }
+    }
+  }
+
   /** The peer's fails of our HTLCs are irrevocably committed on `channelKey`. */
   onFailed(channelKey: string, updates: readonly ChannelUpdate[]): void {
     for (const u of updates) {

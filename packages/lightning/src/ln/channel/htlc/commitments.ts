@@ -44,6 +44,11 @@ export interface HtlcCommitments {
   readonly remoteCommitIndex: bigint;
   /** Their next commitment, signed by us, until they revoke the current one. */
   readonly remoteNext: CommitSpec | undefined;
+  /**
+   * Our commitment index when we sent that `commitment_signed`: if it still equals
+   * `localCommitIndex`, our last `revoke_and_ack` went out before it (retransmission order, BOLT 2).
+   */
+  readonly remoteNextSentAtLocalIndex: bigint | undefined;
   readonly localChanges: LocalChanges;
   readonly remoteChanges: RemoteChanges;
   /** The id our next `update_add_htlc` gets. */
@@ -80,6 +85,7 @@ export function initialHtlcCommitments(toLocalMsat: bigint, toRemoteMsat: bigint
     remoteSpec: { htlcs: [], toLocalMsat: toRemoteMsat, toRemoteMsat: toLocalMsat, feeratePerKw },
     remoteCommitIndex: 0n,
     remoteNext: undefined,
+    remoteNextSentAtLocalIndex: undefined,
     localChanges: { proposed: [], signed: [], acked: [] },
     remoteChanges: { proposed: [], acked: [], signed: [] },
     localNextHtlcId: 0n,
@@ -222,6 +228,7 @@ export function sendCommit(c: HtlcCommitments): { c: HtlcCommitments; spec: Comm
     c: {
       ...c,
       remoteNext: spec,
+      remoteNextSentAtLocalIndex: c.localCommitIndex,
       localChanges: { ...c.localChanges, proposed: [], signed: c.localChanges.proposed },
       remoteChanges: { ...c.remoteChanges, acked: [], signed: c.remoteChanges.acked },
     },
@@ -266,6 +273,7 @@ export function receiveRevoke(c: HtlcCommitments): { c: HtlcCommitments; committ
       remoteSpec: c.remoteNext,
       remoteCommitIndex: c.remoteCommitIndex + 1n,
       remoteNext: undefined,
+      remoteNextSentAtLocalIndex: undefined,
       localChanges: { ...c.localChanges, signed: [], acked: [...c.localChanges.acked, ...c.localChanges.signed] },
       remoteChanges: { ...c.remoteChanges, signed: [] },
     },
@@ -276,4 +284,26 @@ export function receiveRevoke(c: HtlcCommitments): { c: HtlcCommitments; committ
 /** Value we have offered and not yet seen settled, in our current commitment. */
 export function outgoingInFlightMsat(c: HtlcCommitments): bigint {
   return offeredValueMsat(c.localSpec);
+}
+
+/**
+ * On disconnection (BOLT 2 §"Message Retransmission"): their updates not yet covered by a
+ * `commitment_signed` they sent are reversed, and so are our adds not yet covered by ours
+ * (returned, to be failed back or retried). Our unsigned fulfills and fails are kept: they
+ * settle cross-signed HTLCs and are sent again after `channel_reestablish`.
+ */
+export function dropUnsignedUpdates(c: HtlcCommitments): { c: HtlcCommitments; droppedAdds: UpdateAddHtlc[] } {
+  const droppedAdds = c.localChanges.proposed.filter((u) => u.name === 'update_add_htlc').map((u) => u.msg as UpdateAddHtlc);
+  const keep = c.localChanges.proposed.filter((u) => u.name !== 'update_add_htlc' && u.name !== 'update_fee');
+  const theirAdds = c.remoteChanges.proposed.filter((u) => u.name === 'update_add_htlc').length;
+  return {
+    c: {
+      ...c,
+      localChanges: { ...c.localChanges, proposed: keep },
+      remoteChanges: { ...c.remoteChanges, proposed: [] },
+      localNextHtlcId: c.localNextHtlcId - BigInt(droppedAdds.length),
+      remoteNextHtlcId: c.remoteNextHtlcId - BigInt(theirAdds),
+    },
+    droppedAdds,
+  };
 }

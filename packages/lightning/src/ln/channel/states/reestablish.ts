@@ -7,7 +7,10 @@
  */
 import { equalBytes, isZero } from '../../../util/bytes.js';
 import type { ChannelReestablish } from '../../msgs/bolt02.js';
+import type { WireMessage } from '../../msgs/index.js';
+import { counterpartyCommitmentFromSpec } from '../commitments.js';
 import { ChannelError } from '../errors.js';
+import { dropUnsignedUpdates } from '../htlc/commitments.js';
 import type { ChannelAction, ChannelState, FundedState, Step, StepContext } from '../state.js';
 import { startNegotiation } from './close.js';
 import { forceClose } from './force_close.js';
@@ -33,9 +36,13 @@ export function onDisconnected(s: ChannelState): Step {
       return { state: s, actions: [] };
     case 'Syncing':
       return { state: { kind: 'Offline', inner: s.inner }, actions: [] };
-    case 'WaitForChannelReady':
     case 'Normal':
-    case 'ShutdownPending':
+    case 'ShutdownPending': {
+      const d = dropUnsignedUpdates(s.commitments.htlc);
+      const inner = { ...s, commitments: { ...s.commitments, htlc: d.c } };
+      return { state: { kind: 'Offline', inner }, actions: d.droppedAdds.length ? [{ kind: 'htlcs-dropped', adds: d.droppedAdds }] : [] };
+    }
+    case 'WaitForChannelReady':
     case 'Closing':
       return { state: { kind: 'Offline', inner: s }, actions: [] };
     case 'Negotiating': {
@@ -91,10 +98,17 @@ export function onReestablish(s: Extract<ChannelState, { kind: 'Syncing' }>, m: 
       return forceClose(inner, { kind: 'ProcessingError', err: why }, ctx, new ChannelError(id, why));
     }
   }
-  if (m.nextCommitmentNumber > c.counterpartyCommitmentNumber + 2n || m.nextCommitmentNumber < c.counterpartyCommitmentNumber) {
+  const h = c.htlc;
+  // What they expect us to sign next: our outstanding commitment_signed (remoteNext) was lost
+  // if they still expect its number; anything else is a state we cannot have.
+  const theirExpectedCommit = m.nextCommitmentNumber;
+  const lostCommit = h.remoteNext !== undefined && theirExpectedCommit === h.remoteCommitIndex + 1n;
+  const okCommit = h.remoteNext !== undefined ? theirExpectedCommit === h.remoteCommitIndex + 1n || theirExpectedCommit === h.remoteCommitIndex + 2n : theirExpectedCommit === h.remoteCommitIndex + 1n;
+  if (!okCommit) {
     const why = `Peer's next_commitment_number ${m.nextCommitmentNumber} is inconsistent with ours`;
     return forceClose(inner, { kind: 'ProcessingError', err: why }, ctx, new ChannelError(id, why));
   }
+  const lostRevoke = c.holderCommitmentNumber > 0n && m.nextRevocationNumber === c.holderCommitmentNumber - 1n;
   const actions: ChannelAction[] = [];
   // BOLT 2: if next_commitment_number is 1 in both messages, retransmit channel_ready.
   const bothAtOne = m.nextCommitmentNumber === 1n && c.holderCommitmentNumber === 0n;
@@ -102,6 +116,40 @@ export function onReestablish(s: Extract<ChannelState, { kind: 'Syncing' }>, m: 
   if (bothAtOne && readySent && inner.kind !== 'Closing') {
     actions.push({ kind: 'send', msg: { name: 'channel_ready', msg: ourChannelReady(inner, ctx) } });
   }
+  // Retransmit, in the order first sent (BOLT 2), the revocation and/or the commitment_signed
+  // (with the updates it covers) the peer missed.
+  const resendRevoke = (): void => {
+    actions.push({
+      kind: 'send',
+      msg: {
+        name: 'revoke_and_ack',
+        msg: {
+          channelId: id,
+          perCommitmentSecret: ctx.signer.releaseCommitmentSecret(c.holderCommitmentNumber - 1n),
+          nextPerCommitmentPoint: ctx.signer.getPerCommitmentPoint(c.holderCommitmentNumber + 1n),
+        },
+      },
+    });
+  };
+  const resendCommit = (): void => {
+    for (const u of h.localChanges.signed) actions.push({ kind: 'send', msg: u as WireMessage });
+    const point = c.counterpartyNextPoint!;
+    const tx = counterpartyCommitmentFromSpec(inner.params, inner.funding.outpoint, h.remoteNext!, h.remoteCommitIndex + 1n, point, ctx.crypto);
+    const sigs = ctx.signer.signCounterpartyCommitment(tx, point);
+    actions.push({ kind: 'send', msg: { name: 'commitment_signed', msg: { channelId: id, signature: sigs.signature, htlcSignatures: sigs.htlcSignatures } } });
+  };
+  if (lostRevoke && lostCommit) {
+    if (h.remoteNextSentAtLocalIndex === c.holderCommitmentNumber) {
+      resendRevoke();
+      resendCommit();
+    } else {
+      resendCommit();
+      resendRevoke();
+    }
+  } else if (lostRevoke) resendRevoke();
+  else if (lostCommit) resendCommit();
+  // Our unsigned fulfills and fails survive the disconnect: send them again.
+  for (const u of h.localChanges.proposed) actions.push({ kind: 'send', msg: u as WireMessage });
   if (inner.kind === 'ShutdownPending' && inner.close.localShutdown) {
     actions.push({ kind: 'send', msg: { name: 'shutdown', msg: inner.close.localShutdown } });
     return startNegotiation(inner, ctx, actions);

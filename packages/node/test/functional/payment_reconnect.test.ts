@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Event } from '@lnts/lightning/util';
+import { type Network, withNetwork } from './harness.js';
+
+/** Delivers everything; forwards pending HTLCs and claims what arrives, as a user would. */
+function settle(net: Network, seen: Event[][]): void {
+  for (let i = 0; i < 20; i++) {
+    net.pump();
+    let again = false;
+    net.nodes.forEach((node, n) => {
+      for (const e of node.cm.getAndClearPendingEvents()) {
+        seen[n]!.push(e);
+        if (e.kind === 'PendingHTLCsForwardable') {
+          node.cm.processPendingHtlcForwards();
+          again = true;
+        } else if (e.kind === 'PaymentClaimable' && e.purpose.preimage) {
+          node.cm.claimFunds(e.purpose.preimage);
+          again = true;
+        }
+      }
+    });
+    if (!again) return;
+  }
+}
+
+describe('a payment survives a disconnection at every message boundary (BOLT 2 retransmission)', () => {
+  test('cut after k messages of the add/sign/revoke/fulfill dance, reconnect, finish', () => {
+    // update_add, commitment_signed, revoke_and_ack, commitment_signed, revoke_and_ack,
+    // update_fulfill, commitment_signed, revoke_and_ack, commitment_signed, revoke_and_ack.
+    for (let cut = 0; cut <= 11; cut++) {
+      withNetwork(2, (net) => {
+        const l = net.connect(0, 1);
+        net.openChannel(0, 1, 1_000_000n, 100_000_000n);
+        const A = net.nodes[0]!;
+        const B = net.nodes[1]!;
+        const seen: Event[][] = [[], []];
+        const aBefore = A.cm.listChannels()[0]!.outboundCapacityMsat;
+        const bBefore = B.cm.listChannels()[0]!.outboundCapacityMsat;
+        let budget = cut;
+        for (const n of [A, B]) {
+          const orig = n.cm.getAndClearPendingMsgEvents.bind(n.cm);
+          n.cm.getAndClearPendingMsgEvents = () => orig().filter((e) => e.kind !== 'send-message' || budget-- > 0);
+        }
+        const amount = 20_000_000n;
+        const inv = B.cm.createInboundPayment(amount);
+        const scid = A.cm.listChannels()[0]!.shortChannelId!;
+        A.cm.sendPayment(inv.paymentHash, { paymentSecret: inv.paymentSecret }, new Uint8Array(32).fill(cut + 1), {
+          paths: [{ hops: [{ pubkey: B.keys.getNodeId(), shortChannelId: scid, feeMsat: amount, cltvExpiryDelta: 40 }] }],
+        });
+        settle(net, seen);
+        net.disconnect(l);
+        budget = Number.POSITIVE_INFINITY;
+        net.connect(0, 1);
+        settle(net, seen);
+        const kinds = seen[0]!.map((e) => e.kind);
+        const sent = kinds.includes('PaymentSent');
+        const failed = kinds.includes('PaymentFailed');
+        assert.ok(sent !== failed, `cut ${cut}: exactly one outcome (${kinds.join(',')})`);
+        for (const n of [A, B]) {
+          const [c] = n.cm.listChannels();
+          assert.ok(c?.isUsable, `cut ${cut}: ${n.name}'s channel usable`);
+          assert.equal(c.commitmentDanceInProgress, false, `cut ${cut}: ${n.name} quiet`);
+          assert.equal(c.pendingHtlcs, 0, `cut ${cut}: no HTLC left`);
+        }
+        const moved = aBefore - A.cm.listChannels()[0]!.outboundCapacityMsat;
+        assert.equal(moved, sent ? amount : 0n, `cut ${cut}: Alice's balance`);
+        assert.equal(B.cm.listChannels()[0]!.outboundCapacityMsat - bBefore, sent ? amount : 0n, `cut ${cut}: Bob's balance ${bBefore} → ${B.cm.listChannels()[0]!.outboundCapacityMsat}`);
+        assert.equal(seen[1]!.some((e) => e.kind === 'PaymentClaimed'), sent, `cut ${cut}: Bob claimed iff Alice saw PaymentSent`);
+        for (const n of net.nodes) n.addedMonitors = 0;
+      });
+    }
+  });
+});
