@@ -9,26 +9,32 @@ import assert from 'node:assert/strict';
 import { serializeTx } from '@lnts/lightning/bitcoin';
 import type { OutPoint } from '@lnts/lightning/bitcoin';
 import { ChainMonitor, ChannelMonitor, type ChannelMonitorUpdate, type ChannelMonitorUpdateStatus, type FeeEstimator, type Persist } from '@lnts/lightning/chain';
-import { nobleBackend } from '@lnts/lightning/crypto';
 import { ChannelManager } from '@lnts/lightning/ln/channelmanager';
 import { KeysManager } from '@lnts/lightning/sign';
 import { type Event, type LogRecord, toHex, type UserConfigOverrides, userConfig } from '@lnts/lightning/util';
 import { link, type Link, type TestPeer } from '../../../lightning/test/support/mem_socket.js';
 import { PeerManager } from '@lnts/lightning/ln';
+import { bestBackend } from '../../src/crypto/index.js';
 import { BlockSource, RegtestChain, RegtestWallet } from '../../src/regtest/index.js';
 
-const crypto = nobleBackend;
+// The fastest backend here (native libsecp256k1 when it loads, else WASM, else noble): the
+// protocol logic under test is the same, and channel tests sign a lot.
+const crypto = bestBackend();
 
 /** A persister whose answers a test controls (LDK's `TestPersister`). */
 export class TestPersister implements Persist<ChannelMonitor> {
   /** Statuses to return next, in order; empty = 'completed'. */
   readonly next: ChannelMonitorUpdateStatus[] = [];
-  /** Every persisted monitor, serialized, by funding outpoint. */
-  readonly stored = new Map<string, Uint8Array>();
+  /**
+   * Every persisted monitor by funding outpoint. Kept as the object and serialized when a
+   * restart reads it back: serializing the whole monitor on every update would make long tests
+   * quadratic (a real persister stores the updates).
+   */
+  readonly stored = new Map<string, ChannelMonitor>();
   /** Update ids persisted with 'in-progress', awaiting completion. */
   readonly inProgress: Array<{ outpoint: OutPoint; updateId: bigint }> = [];
   private answer(outpoint: OutPoint, monitor: ChannelMonitor, updateId: bigint): ChannelMonitorUpdateStatus {
-    this.stored.set(`${toHex(outpoint.txid)}:${outpoint.vout}`, monitor.write());
+    this.stored.set(`${toHex(outpoint.txid)}:${outpoint.vout}`, monitor);
     const s = this.next.shift() ?? 'completed';
     if (s === 'in-progress') this.inProgress.push({ outpoint, updateId });
     return s;
@@ -256,7 +262,7 @@ export class Network {
     const chainMonitor = new ChainMonitor(undefined, broadcaster, logger, this.fee, persister, n.keys, crypto);
     const monitors: ChannelMonitor[] = [];
     for (const stored of n.persister.stored.values()) {
-      const m = ChannelMonitor.read(stored, crypto);
+      const m = ChannelMonitor.read(stored.write(), crypto);
       assert.ok(!(m instanceof Error), `${n.name}: monitor reads back`);
       monitors.push(m);
     }

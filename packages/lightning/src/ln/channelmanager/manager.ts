@@ -445,6 +445,13 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
     if (err) throw new APIMisuseError(err.message);
   }
 
+  /** The funder changes a channel's commitment feerate (BOLT 2 `update_fee`). */
+  updateChannelFee(channelId: Uint8Array, counterpartyNodeId: Uint8Array, feeratePerKw: number): void {
+    const e = this.entryFor(channelId, counterpartyNodeId);
+    const err = this.drive(e, { kind: 'update-fee', feeratePerKw });
+    if (err) throw new APIMisuseError(err.message);
+  }
+
   /** Force-closes: broadcast our latest commitment (BOLT 5) and tell the peer. */
   forceCloseBroadcastingLatestTxn(channelId: Uint8Array, counterpartyNodeId: Uint8Array): void {
     const e = this.entryFor(channelId, counterpartyNodeId);
