@@ -235,8 +235,9 @@ export class Network {
    */
   restart(i: number): void {
     const n = this.nodes[i]!;
-    for (const l of [...this.links]) if (l.a.pm === n.pm || l.b.pm === n.pm) this.disconnect(l);
+    // Serialize first, as a crash would find it; then the old instance goes away.
     const bytes = n.cm.write();
+    for (const l of [...this.links]) if (l.a.pm === n.pm || l.b.pm === n.pm) this.disconnect(l);
     this.source.remove(n.chainMonitor);
     this.source.remove(n.cm);
     const logger = { log: (r: LogRecord) => n.logs.push(r) };

@@ -25,15 +25,16 @@ function settle(net: Network, seen: Event[][]): void {
 }
 
 describe('a payment survives a disconnection at every message boundary (BOLT 2 retransmission)', () => {
-  test('cut after k messages of the add/sign/revoke/fulfill dance, reconnect, finish', () => {
+  for (const restart of [false, true])
+  test(`cut after k messages of the add/sign/revoke/fulfill dance, ${restart ? 'restart a side from its serialized state' : 'reconnect'}, finish`, () => {
     // update_add, commitment_signed, revoke_and_ack, commitment_signed, revoke_and_ack,
     // update_fulfill, commitment_signed, revoke_and_ack, commitment_signed, revoke_and_ack.
     for (let cut = 0; cut <= 11; cut++) {
       withNetwork(2, (net) => {
         const l = net.connect(0, 1);
         net.openChannel(0, 1, 1_000_000n, 100_000_000n);
-        const A = net.nodes[0]!;
-        const B = net.nodes[1]!;
+        let A = net.nodes[0]!;
+        let B = net.nodes[1]!;
         const seen: Event[][] = [[], []];
         const aBefore = A.cm.listChannels()[0]!.outboundCapacityMsat;
         const bBefore = B.cm.listChannels()[0]!.outboundCapacityMsat;
@@ -49,10 +50,13 @@ describe('a payment survives a disconnection at every message boundary (BOLT 2 r
           paths: [{ hops: [{ pubkey: B.keys.getNodeId(), shortChannelId: scid, feeMsat: amount, cltvExpiryDelta: 40 }] }],
         });
         settle(net, seen);
-        net.disconnect(l);
         budget = Number.POSITIVE_INFINITY;
+        if (restart) net.restart(cut % 2);
+        else net.disconnect(l);
         net.connect(0, 1);
         settle(net, seen);
+        A = net.nodes[0]!;
+        B = net.nodes[1]!;
         const kinds = seen[0]!.map((e) => e.kind);
         const sent = kinds.includes('PaymentSent');
         const failed = kinds.includes('PaymentFailed');

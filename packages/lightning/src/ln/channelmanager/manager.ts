@@ -772,28 +772,38 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
       if (!f) continue;
       channels.push({ state: f, counterpartyNodeId: e.counterpartyNodeId, keysId: f.params.keysId, valueSat: f.params.valueSat });
     }
-    return encodeValue({ version: 1, bestHash: this.best.blockHash, bestHeight: this.best.height, channels });
+    return encodeValue({
+      version: 1,
+      bestHash: this.best.blockHash,
+      bestHeight: this.best.height,
+      highestSeenTimestamp: this.highestSeenTimestamp,
+      channels,
+      payments: this.payments.snapshot(),
+    });
   }
 
   /**
    * Rebuilds a manager from `write()` output. Every channel comes back `Offline`; it
-   * reestablishes when its peer connects.
+   * reestablishes when its peer connects. Events from the restore (e.g. payments that never
+   * left) are queued as usual.
    */
   static read<M extends WatchedMonitor>(bytes: Uint8Array, args: Omit<ChannelManagerArgs<M>, 'bestBlock'>): ChannelManager<M> | DecodeError {
     const v = decodeValue(bytes);
     if (v instanceof DecodeError) return v;
-    const o = v as { version?: unknown; bestHash?: unknown; bestHeight?: unknown; channels?: unknown };
+    const o = v as { version?: unknown; bestHash?: unknown; bestHeight?: unknown; channels?: unknown; payments?: unknown; highestSeenTimestamp?: unknown };
     if (o.version !== 1 || !(o.bestHash instanceof Uint8Array) || typeof o.bestHeight !== 'number' || !Array.isArray(o.channels)) {
       return new DecodeError('InvalidValue', 'not a ChannelManager serialization (version 1)');
     }
     const cm = new ChannelManager<M>({ ...args, bestBlock: { blockHash: o.bestHash, height: o.bestHeight } });
+    if (typeof o.highestSeenTimestamp === 'number') cm.highestSeenTimestamp = o.highestSeenTimestamp;
+    if (o.payments !== undefined && !cm.payments.restore(o.payments)) return new DecodeError('InvalidValue', 'malformed payment state');
     for (const c of o.channels as Array<{ state?: ChannelState; counterpartyNodeId?: unknown; keysId?: unknown; valueSat?: unknown }>) {
       if (!c.state || !isFunded(c.state) || !(c.counterpartyNodeId instanceof Uint8Array) || !(c.keysId instanceof Uint8Array) || typeof c.valueSat !== 'bigint') {
         return new DecodeError('InvalidValue', 'malformed channel entry');
       }
       const signer = args.keys.deriveChannelSigner(c.valueSat, c.keysId);
       const e: Entry = {
-        state: { kind: 'Offline', inner: c.state },
+        state: c.state,
         signer,
         counterpartyNodeId: c.counterpartyNodeId,
         config: cm.config,
@@ -804,6 +814,9 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
       };
       cm.channels.set(toHex(c.state.funding.channelId), e);
     }
+    // Every channel starts disconnected: the same transition as a live disconnect (unsigned
+    // updates reversed, our dropped HTLCs failed back), so a crash mid-dance resumes cleanly.
+    for (const e of [...cm.channels.values()]) cm.drive(e, { kind: 'disconnected' });
     return cm;
   }
 }

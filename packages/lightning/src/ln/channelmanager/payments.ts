@@ -101,6 +101,35 @@ export class Payments {
 
   constructor(private readonly h: PaymentHost) {}
 
+  /** Everything in flight, as plain data for `ChannelManager.write`. */
+  snapshot(): unknown {
+    return {
+      outbound: [...this.outbound.entries()],
+      outboundParts: [...this.outboundParts.entries()],
+      forwards: [...this.forwards.entries()],
+      claimable: [...this.claimable.entries()],
+      inbound: [...this.inbound.entries()],
+      pendingAdds: this.pendingAdds,
+    };
+  }
+
+  /** Restores what `snapshot` returned (from our own persisted state). */
+  restore(v: unknown): boolean {
+    const o = v as Record<string, unknown> | undefined;
+    const lists = ['outbound', 'outboundParts', 'forwards', 'claimable', 'inbound', 'pendingAdds'];
+    if (!o || typeof o !== 'object' || !lists.every((k) => Array.isArray(o[k]))) return false;
+    const fill = <T>(m: Map<string, T>, entries: unknown): void => {
+      for (const e of entries as Array<[string, T]>) m.set(e[0], e[1]);
+    };
+    fill(this.outbound, o.outbound);
+    fill(this.outboundParts, o.outboundParts);
+    fill(this.forwards, o.forwards);
+    fill(this.claimable, o.claimable);
+    fill(this.inbound, o.inbound);
+    this.pendingAdds = o.pendingAdds as Array<{ channelKey: string; add: UpdateAddHtlc }>;
+    return true;
+  }
+
   /** Registers a payment we expect (`createInboundPayment`). */
   registerInbound(paymentHash: Uint8Array, rec: InboundPaymentRecord): void {
     this.inbound.set(toHex(paymentHash), rec);
