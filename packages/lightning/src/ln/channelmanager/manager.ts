@@ -14,7 +14,8 @@ import { chainHash as chainHashOf, type Network } from '../../chain/network.js';
 import type { ManyChannelMonitor, MonitorEvent, WatchedMonitor } from '../../chain/watch.js';
 import { type CryptoBackend, sha256d } from '../../crypto/backend.js';
 import type { ChannelSigner, KeysInterface } from '../../sign/interfaces.js';
-import { equalBytes } from '../../util/bytes.js';
+import { compareBytes, equalBytes } from '../../util/bytes.js';
+import { type ChannelUpdate, ChannelUpdate as ChannelUpdateMsg } from '../msgs/bolt07.js';
 import { type UserConfig, DEFAULT_USER_CONFIG } from '../../util/config.js';
 import { APIMisuseError, ChannelUnavailable, DecodeError } from '../../util/errors.js';
 import type { Event, EventsProvider, MessageSendEvent } from '../../util/events.js';
@@ -282,6 +283,9 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
           break;
         case 'event':
           this.events.push(act.event);
+          // A usable channel tells its peer how we forward over it (BOLT 7: channel_update sent
+          // directly for private channels, so the peer can put us in its invoices' route hints).
+          if (act.event.kind === 'ChannelReady') this.sendOurChannelUpdate(e);
           break;
         case 'peer-error': {
           const send = { channelId: act.error.channelId, data: act.error.message };
@@ -313,6 +317,35 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
         }
       }
     }
+  }
+
+  /** Our `channel_update` for a channel (BOLT 7 §"The channel_update Message"), to its peer only. */
+  private sendOurChannelUpdate(e: Entry): void {
+    const st = e.state;
+    if (st.kind !== 'Normal') return;
+    const ours = this.a.keys.getNodeId();
+    const direction = compareBytes(ours, e.counterpartyNodeId) < 0 ? 0 : 1;
+    const scid = st.confirmation ? shortChannelIdOf(st.confirmation, st.funding.outpoint.vout) : st.theirScidAlias;
+    if (scid === undefined) return;
+    const cfg = e.config.channelConfig;
+    const maxHtlc = st.params.counterparty.maxHtlcValueInFlightMsat < st.params.valueSat * 1000n ? st.params.counterparty.maxHtlcValueInFlightMsat : st.params.valueSat * 1000n;
+    const unsigned: ChannelUpdate = {
+      signature: new Uint8Array(64),
+      chainHash: this.chainHash,
+      shortChannelId: scid,
+      timestamp: Math.max(1, this.highestSeenTimestamp),
+      messageFlags: 1,
+      channelFlags: direction,
+      cltvExpiryDelta: cfg.cltvExpiryDelta,
+      htlcMinimumMsat: st.params.counterparty.htlcMinimumMsat,
+      feeBaseMsat: cfg.forwardingFeeBaseMsat,
+      feeProportionalMillionths: cfg.forwardingFeeProportionalMillionths,
+      htlcMaximumMsat: maxHtlc,
+    };
+    // The signature covers the message after the signature field (BOLT 7).
+    const digest = sha256d(this.a.crypto, ChannelUpdateMsg.encodePayload(unsigned).subarray(64));
+    const msg: ChannelUpdate = { ...unsigned, signature: this.a.keys.signWithNodeKey(digest) };
+    this.msgEvents.push({ kind: 'send-message', nodeId: e.counterpartyNodeId, msg: { name: 'channel_update', msg } });
   }
 
   private keyOf(e: Entry): string | undefined {
