@@ -1,0 +1,246 @@
+/**
+ * `payments.single_hop`: sequential single-hop payment round trips between two in-process
+ * ChannelManagers, the workload of `../shared/bench/ldk/ldk-sends.mjs` (LDK's `bench_sends`):
+ * 1,000,000,000 sat channel, 1,000,000 msat payments, each one created by the payee, sent, forwarded
+ * to the claim, claimed, and finished when the payer has `PaymentSent` and `PaymentPathSuccessful`
+ * and no message is left. Two transports: `direct` (message events handed to the peer's handler)
+ * and `peer` (through two PeerManagers: BOLT 8 and wire encoding). LDK runs the same workload in
+ * the same run when its harness is beside the project.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serializeTx } from '@lnts/lightning/bitcoin';
+import type { Transaction } from '@lnts/lightning/bitcoin';
+import { ChainMonitor, ChannelMonitor, type ChannelMonitorUpdateStatus } from '@lnts/lightning/chain';
+import type { CryptoBackend } from '@lnts/lightning/crypto';
+import { ChannelManager, PeerManager, PeerHandleError, type SocketDescriptor } from '@lnts/lightning/ln';
+import { KeysManager } from '@lnts/lightning/sign';
+import { type Event, type MessageSendEvent, userConfig } from '@lnts/lightning/util';
+import { bestBackend } from '../src/crypto/index.js';
+import { emit } from './util.js';
+
+const PAYMENTS = Number(process.env.LNTS_BENCH_PAYMENTS ?? 1000);
+const AMOUNT = 1_000_000n;
+const WARMUP = 20;
+const START_HEIGHT = 1000;
+
+/** A stand-in 80-byte block header for `height` (only its hash and timestamp are read). */
+function header(height: number): Uint8Array {
+  const h = new Uint8Array(80);
+  const v = new DataView(h.buffer);
+  v.setUint32(0, 0x20000000, true);
+  v.setUint32(36, height, true);
+  v.setUint32(68, 1_700_000_000 + height * 600, true);
+  return h;
+}
+
+interface Node {
+  keys: KeysManager;
+  cm: ChannelManager<ChannelMonitor>;
+  pm: PeerManager | undefined;
+  events: Event[];
+}
+
+function makeNode(i: number, crypto: CryptoBackend): Node {
+  const keys = new KeysManager(crypto.sha256(Uint8Array.of(i, 42)), 1_700_000_000, i, crypto);
+  const fee = { getEstSatPer1000Weight: () => 253 };
+  const broadcaster = { broadcastTransactions() {} };
+  const logger = { log() {} };
+  const completed = (): ChannelMonitorUpdateStatus => 'completed';
+  const persister = { persistNewChannel: completed, updatePersistedChannel: completed };
+  const chainMonitor = new ChainMonitor(undefined, broadcaster, logger, fee, persister, keys, crypto);
+  const cm = new ChannelManager<ChannelMonitor>({
+    feeEstimator: fee,
+    chainMonitor,
+    createMonitor: (init) => ChannelMonitor.create(init, crypto),
+    broadcaster,
+    logger,
+    keys,
+    config: userConfig({ channelHandshakeLimits: { maxFundingSatoshis: 2_100_000_000_000_000n } }),
+    network: 'regtest',
+    bestBlock: { blockHash: new Uint8Array(32), height: START_HEIGHT },
+    crypto,
+  });
+  return { keys, cm, pm: undefined, events: [] };
+}
+
+class MemSocket implements SocketDescriptor {
+  readonly out: Uint8Array[] = [];
+  sendData(d: Uint8Array): number {
+    this.out.push(d.slice());
+    return d.length;
+  }
+  disconnectSocket(): void {}
+}
+
+interface Transport {
+  pump(): number;
+}
+
+function direct(a: Node, b: Node): Transport {
+  const deliver = (from: Node, to: Node): number => {
+    const evs: MessageSendEvent[] = from.cm.getAndClearPendingMsgEvents();
+    for (const e of evs) {
+      if (e.kind !== 'send-message') continue;
+      if (e.msg.name === 'channel_update') continue;
+      to.cm.handleChannelMessage(from.keys.getNodeId(), e.msg);
+    }
+    return evs.length;
+  };
+  return { pump: () => deliver(a, b) + deliver(b, a) };
+}
+
+function viaPeers(a: Node, b: Node, crypto: CryptoBackend): Transport {
+  for (const n of [a, b]) {
+    n.pm = new PeerManager({ chanHandler: n.cm }, { nodeSecret: n.keys.getNodeSecret(), ephemeralRandomData: n.keys.getSecureRandomBytes(), crypto, logger: { log() {} } });
+  }
+  const sa = new MemSocket();
+  const sb = new MemSocket();
+  b.pm!.newInboundConnection(sb);
+  sa.out.push(a.pm!.newOutboundConnection(b.keys.getNodeId(), sa));
+  const move = (from: MemSocket, pm: PeerManager, to: MemSocket): number => {
+    let n = 0;
+    while (from.out.length) {
+      const d = from.out.shift()!;
+      if (pm.readEvent(to, d) instanceof PeerHandleError) throw new Error('peer error');
+      n++;
+    }
+    return n;
+  };
+  const t = {
+    pump: () => {
+      a.pm!.processEvents();
+      b.pm!.processEvents();
+      return move(sa, b.pm!, sb) + move(sb, a.pm!, sa);
+    },
+  };
+  for (let i = 0; i < 10; i++) t.pump();
+  return t;
+}
+
+function takeEvents(n: Node): Event[] {
+  const evs = n.cm.getAndClearPendingEvents();
+  n.events.push(...evs);
+  return evs;
+}
+
+function fundingTx(value: bigint, script: Uint8Array): Transaction {
+  return {
+    version: 2,
+    inputs: [{ prevout: { txid: new Uint8Array(32).fill(3), vout: 0 }, scriptSig: new Uint8Array(0), sequence: 0xfffffffd, witness: [new Uint8Array(72), new Uint8Array(33)] }],
+    outputs: [{ value, script }],
+    locktime: 0,
+  };
+}
+
+function run(kind: 'direct' | 'peer', crypto: CryptoBackend): { paymentsPerSec: number; openMs: number } {
+  const a = makeNode(1, crypto);
+  const b = makeNode(2, crypto);
+  const initA = { globalFeatures: new Uint8Array(0), features: a.cm.providedInitFeatures().toBytes() };
+  const initB = { globalFeatures: new Uint8Array(0), features: b.cm.providedInitFeatures().toBytes() };
+  const t0 = performance.now();
+  let tr: Transport;
+  if (kind === 'direct') {
+    a.cm.peerConnected(b.keys.getNodeId(), initB, false);
+    b.cm.peerConnected(a.keys.getNodeId(), initA, true);
+    tr = direct(a, b);
+  } else {
+    tr = viaPeers(a, b, crypto);
+  }
+  const settle = () => {
+    for (let i = 0; i < 100 && tr.pump() > 0; i++) {}
+  };
+  const tmp = a.cm.createChannel(b.keys.getNodeId(), 1_000_000_000n, 0n, 42n);
+  settle();
+  const fgr = takeEvents(a).find((e): e is Extract<Event, { kind: 'FundingGenerationReady' }> => e.kind === 'FundingGenerationReady');
+  if (!fgr) throw new Error('no FundingGenerationReady');
+  const tx = fundingTx(fgr.channelValueSatoshis, fgr.outputScript);
+  a.cm.fundingTransactionGenerated(tmp, b.keys.getNodeId(), serializeTx(tx));
+  settle();
+  // Confirm: a block holding the funding tx, then 6 more.
+  for (const n of [a, b]) n.cm.filteredBlockConnected(header(START_HEIGHT + 1), [{ index: 1, tx: serializeTx(tx) }], START_HEIGHT + 1);
+  for (let h = START_HEIGHT + 2; h <= START_HEIGHT + 7; h++) for (const n of [a, b]) n.cm.filteredBlockConnected(header(h), [], h);
+  settle();
+  takeEvents(a);
+  takeEvents(b);
+  if (a.cm.listUsableChannels().length !== 1) throw new Error('channel not usable');
+  const scid = a.cm.listUsableChannels()[0]!.shortChannelId!;
+  const openMs = performance.now() - t0;
+  const payOnce = (i: number) => {
+    const inv = b.cm.createInboundPayment(AMOUNT);
+    const id = new Uint8Array(32);
+    new DataView(id.buffer).setUint32(0, i);
+    a.cm.sendPayment(inv.paymentHash, { paymentSecret: inv.paymentSecret }, id, {
+      paths: [{ hops: [{ pubkey: b.keys.getNodeId(), shortChannelId: scid, feeMsat: AMOUNT, cltvExpiryDelta: 40 }] }],
+    });
+    let sent = false;
+    let path = false;
+    for (let r = 0; r < 50 && !(sent && path && tr.pump() === 0); r++) {
+      settle();
+      for (const e of takeEvents(b)) {
+        if (e.kind === 'PendingHTLCsForwardable') b.cm.processPendingHtlcForwards();
+        else if (e.kind === 'PaymentClaimable') {
+          if (e.amountMsat !== AMOUNT) throw new Error('wrong amount');
+          b.cm.claimFunds(inv.paymentPreimage);
+        }
+      }
+      for (const e of takeEvents(a)) {
+        if (e.kind === 'PaymentSent') sent = true;
+        else if (e.kind === 'PaymentPathSuccessful') path = true;
+        else if (e.kind === 'PaymentFailed') throw new Error('payment failed');
+      }
+    }
+    if (!sent || !path) throw new Error(`payment ${i} did not complete`);
+    a.events.length = 0;
+    b.events.length = 0;
+  };
+  for (let i = 0; i < WARMUP; i++) payOnce(i);
+  const p0 = performance.now();
+  for (let i = 0; i < PAYMENTS; i++) payOnce(WARMUP + i);
+  const ms = performance.now() - p0;
+  return { paymentsPerSec: PAYMENTS / (ms / 1000), openMs };
+}
+
+/** LDK on the same workload, through its own harness (copied next to our node_modules so it resolves lightningdevkit). */
+function ldkSends(transport: 'direct' | 'peer'): number | null {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const src = join(here, '../../../../shared/bench/ldk');
+  if (!existsSync(join(src, 'ldk-sends.mjs'))) return null;
+  const dst = join(here, '../../../node_modules/.cache/lnts-ldk-bench');
+  mkdirSync(dst, { recursive: true });
+  for (const f of ['ldk-sends.mjs', 'ldk-common.mjs']) copyFileSync(join(src, f), join(dst, f));
+  try {
+    const out = execFileSync(process.execPath, [join(dst, 'ldk-sends.mjs'), '--payments', String(PAYMENTS), '--transport', transport, '--json'], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
+      timeout: 600_000,
+    });
+    const line = out.trim().split('\n').at(-1)!;
+    return (JSON.parse(line) as { paymentsPerSec: number }).paymentsPerSec;
+  } catch {
+    return null;
+  }
+}
+
+const crypto = bestBackend();
+for (const transport of ['direct', 'peer'] as const) {
+  const name = transport === 'direct' ? 'payments.single_hop' : 'payments.single_hop_peer';
+  const filter = process.argv[2] ?? '';
+  if (filter && !name.includes(filter) && !filter.includes('payments')) continue;
+  const r = run(transport, crypto);
+  const ldk = ldkSends(transport);
+  emit({
+    bench: name,
+    unit: 'payments/s',
+    value: r.paymentsPerSec,
+    ldk,
+    ratio: ldk ? r.paymentsPerSec / ldk : null,
+    payments: PAYMENTS,
+    amountMsat: Number(AMOUNT),
+    transport,
+    backend: crypto.name,
+    openFundConfirmMs: Math.round(r.openMs),
+  });
+}
