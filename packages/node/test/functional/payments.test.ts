@@ -264,4 +264,40 @@ describe('payments between lnts nodes', () => {
       net.expectEvents(1, ['ChannelClosed']);
       resetMonitors(net);
     }));
+
+  test('an incomplete multi-part payment times out (mpp_timeout); an unclaimed one is failed back before it expires', () =>
+    withNetwork(2, (net) => {
+      net.connect(0, 1);
+      net.openChannel(0, 1, 1_000_000n);
+      resetMonitors(net);
+      const A = net.nodes[0]!;
+      const B = net.nodes[1]!;
+      const scid = scidBetween(net, 0, 1);
+      // Only one of two parts is ever sent.
+      const inv = B.cm.createInboundPayment(20_000_000n);
+      A.cm.sendPayment(inv.paymentHash, { paymentSecret: inv.paymentSecret, totalMsat: 20_000_000n }, new Uint8Array(32).fill(11), {
+        paths: [{ hops: [{ pubkey: B.keys.getNodeId(), shortChannelId: scid, feeMsat: 10_000_000n, cltvExpiryDelta: 40 }] }],
+      });
+      settle(net, [0, 1]);
+      assert.deepEqual(take(net, 1), [], 'half a payment is not claimable');
+      for (let i = 0; i < 3; i++) B.cm.timerTickOccurred();
+      settle(net, [0, 1]);
+      const failed = take(net, 0);
+      assert.deepEqual(failed.map((e) => e.kind), ['PaymentPathFailed', 'PaymentFailed']);
+      assert.equal((failed[0] as Ev<'PaymentPathFailed'>).failureCode, 23, 'mpp_timeout');
+
+      // A complete payment the user never claims is failed back 9 blocks before its expiry.
+      const inv2 = B.cm.createInboundPayment(5_000_000n);
+      A.cm.sendPayment(inv2.paymentHash, { paymentSecret: inv2.paymentSecret }, new Uint8Array(32).fill(12), {
+        paths: [{ hops: [{ pubkey: B.keys.getNodeId(), shortChannelId: scid, feeMsat: 5_000_000n, cltvExpiryDelta: 40 }] }],
+      });
+      settle(net, [0, 1]);
+      assert.deepEqual(take(net, 1).map((e) => e.kind), ['PaymentClaimable']);
+      net.mine(30);
+      assert.deepEqual(take(net, 0), [], 'not yet');
+      net.mine(2);
+      settle(net, [0, 1]);
+      assert.deepEqual(take(net, 0).map((e) => e.kind), ['PaymentPathFailed', 'PaymentFailed']);
+      resetMonitors(net);
+    }));
 });

@@ -620,6 +620,7 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
    */
   timerTickOccurred(): void {
     for (const e of [...this.channels.values()]) this.drive(e, { kind: 'timer-tick' });
+    this.payments.onTimerTick();
   }
 
   // ------------------------------------------------------------------ ChannelMessageHandler
@@ -767,6 +768,7 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
       if (t > this.highestSeenTimestamp) this.highestSeenTimestamp = t;
     }
     for (const e of [...this.channels.values()]) this.drive(e, { kind: 'best-block', height });
+    this.payments.onBestBlock(height);
   }
 
   getRelevantTxids(): Array<{ txid: Uint8Array; height: number; blockHash: Uint8Array | undefined }> {

@@ -64,6 +64,7 @@ interface ClaimablePart {
   readonly channelKey: string;
   readonly htlcId: bigint;
   readonly amountMsat: bigint;
+  readonly cltvExpiry: number;
   readonly sharedSecret: Uint8Array;
 }
 
@@ -72,7 +73,17 @@ interface Claimable {
   readonly totalMsat: bigint;
   readonly parts: ClaimablePart[];
   announced: boolean;
+  /** Timer ticks since the first part arrived (MPP timeout). */
+  ticks: number;
 }
+
+/** An incomplete multi-part payment is failed back after this many timer ticks (LDK: 3). */
+export const MPP_TIMEOUT_TICKS = 3;
+/**
+ * Blocks before an incoming HTLC's expiry at which we fail it back rather than risk having to
+ * claim it on chain (LDK's HTLC_FAIL_BACK_BUFFER: claim buffer plus latency grace).
+ */
+export const HTLC_FAIL_BACK_BUFFER = 9;
 
 interface Forward {
   readonly inChannelKey: string;
@@ -256,12 +267,12 @@ export class Payments {
           purpose = { kind: 'invoice', preimage: rec.preimage, secret: rec.secret };
         }
         const key = toHex(add.paymentHash);
-        const c = this.claimable.get(key) ?? { purpose, totalMsat: hop.totalMsat, parts: [], announced: false };
+        const c = this.claimable.get(key) ?? { purpose, totalMsat: hop.totalMsat, parts: [], announced: false, ticks: 0 };
         if (c.announced || c.totalMsat !== hop.totalMsat) {
           unknown();
           return;
         }
-        c.parts.push({ channelKey, htlcId: add.id, amountMsat: add.amountMsat, sharedSecret: r.sharedSecret });
+        c.parts.push({ channelKey, htlcId: add.id, amountMsat: add.amountMsat, cltvExpiry: add.cltvExpiry, sharedSecret: r.sharedSecret });
         this.claimable.set(key, c);
         const got = c.parts.reduce((s, p) => s + p.amountMsat, 0n);
         if (got >= c.totalMsat) {
@@ -336,6 +347,27 @@ export class Payments {
     }
     const purpose: PaymentPurpose = c.purpose.kind === 'invoice' ? { ...c.purpose, preimage } : c.purpose;
     this.h.pushEvent({ kind: 'PaymentClaimed', paymentHash: hash, amountMsat: amount, purpose });
+  }
+
+  /** Timer: multi-part payments still incomplete after {@link MPP_TIMEOUT_TICKS} fail with `mpp_timeout` (BOLT 4). */
+  onTimerTick(): void {
+    for (const [key, c] of [...this.claimable]) {
+      if (c.announced) continue;
+      if (++c.ticks < MPP_TIMEOUT_TICKS) continue;
+      this.claimable.delete(key);
+      for (const p of c.parts) this.failBack(p.channelKey, p.htlcId, p.sharedSecret, { kind: 'mpp_timeout' });
+    }
+  }
+
+  /** New block: unclaimed incoming HTLCs close to their expiry are failed back in time. */
+  onBestBlock(height: number): void {
+    for (const [key, c] of [...this.claimable]) {
+      if (!c.parts.some((p) => p.cltvExpiry <= height + HTLC_FAIL_BACK_BUFFER)) continue;
+      this.claimable.delete(key);
+      for (const p of c.parts) {
+        this.failBack(p.channelKey, p.htlcId, p.sharedSecret, { kind: 'incorrect_or_unknown_payment_details', htlcMsat: p.amountMsat, height });
+      }
+    }
   }
 
   /** Fails a claimable payment back (`incorrect_or_unknown_payment_details`). */
