@@ -300,4 +300,33 @@ describe('payments between lnts nodes', () => {
       assert.deepEqual(take(net, 0).map((e) => e.kind), ['PaymentPathFailed', 'PaymentFailed']);
       resetMonitors(net);
     }));
+
+  test('retries on a new route: the first path has no liquidity at Bob, the retry takes the other channel to Carol', () =>
+    withNetwork(3, (net) => {
+      net.connect(0, 1);
+      net.connect(1, 2);
+      net.openChannel(0, 1, 2_000_000n);
+      // Two channels between Bob and Carol: one Carol funded (Bob cannot send over it), one Bob funded.
+      net.openChannel(1, 2, 1_000_000n);
+      net.openChannel(2, 1, 1_000_000n);
+      resetMonitors(net);
+      const [A, , C] = net.nodes as [Network['nodes'][0], Network['nodes'][0], Network['nodes'][0]];
+      const inv = C.cm.createInvoice({ amountMsat: 50_000_000n, description: 'retry' });
+      assert.equal(inv.routeHints.length, 2);
+      A.cm.payInvoice(inv);
+      settle(net, [0, 1, 2]);
+      const evC = take(net, 2);
+      assert.deepEqual(evC.map((e) => e.kind), ['PaymentClaimable']);
+      C.cm.claimFunds((evC[0] as Ev<'PaymentClaimable'>).purpose.preimage!);
+      settle(net, [0, 1, 2]);
+      take(net, 2);
+      take(net, 1);
+      const evA = take(net, 0).map((e) => e.kind);
+      // The router tries the Carol-funded channel first (Bob has nothing to send there): that path
+      // fails at Bob with temporary_channel_failure, and the retry avoids it.
+      assert.deepEqual(evA, ['PaymentPathFailed', 'PaymentSent', 'PaymentPathSuccessful']);
+      net.nodes.forEach((n) => {
+        n.addedMonitors = 0;
+      });
+    }));
 });

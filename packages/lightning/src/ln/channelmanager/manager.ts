@@ -143,6 +143,10 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
       },
       channelId: (key) => fromHexKey(key),
       pushEvent: (ev) => this.events.push(ev),
+      findRoute: (params) => {
+        const r = getRoute(a.keys.getNodeId(), params, this.listUsableChannels(), a.logger, a.crypto);
+        return r instanceof RouteNotFound ? undefined : r;
+      },
       verifyInbound: (hash, secret, total) => {
         const v = verifyInboundPayment(this.inboundKey, hash, secret, total, this.highestSeenTimestamp);
         if (v instanceof InboundPaymentError) return undefined;
@@ -565,15 +569,15 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
    * Finds a route over our usable channels and the parameters' route hints (`getRoute`) and pays
    * it (LDK's `send_payment` with `RouteParameters`).
    */
-  sendPaymentWithRouteParams(paymentHash: Uint8Array, recipient: RecipientFields, paymentId: Uint8Array, params: RouteParameters): void {
+  sendPaymentWithRouteParams(paymentHash: Uint8Array, recipient: RecipientFields, paymentId: Uint8Array, params: RouteParameters, retryAttempts = 3): void {
     const route = getRoute(this.a.keys.getNodeId(), params, this.listUsableChannels(), this.a.logger, this.a.crypto);
     if (route instanceof RouteNotFound) throw new ChannelUnavailable(`no route: ${route.message}`);
     const total = params.finalValueMsat;
-    this.sendPayment(paymentHash, { ...recipient, totalMsat: total }, paymentId, route);
+    this.payments.send(paymentId, paymentHash, { ...recipient, totalMsat: total }, route.paths, { attempts: retryAttempts, params });
   }
 
   /** Pays a BOLT 11 invoice (amount from the invoice, or `amountMsat` for an amountless one). */
-  payInvoice(invoice: Invoice, paymentId: Uint8Array = invoice.paymentHash, amountMsat?: bigint): void {
+  payInvoice(invoice: Invoice, paymentId: Uint8Array = invoice.paymentHash, amountMsat?: bigint, retryAttempts = 3): void {
     if (invoice.isExpired(this.highestSeenTimestamp)) throw new APIMisuseError('the invoice has expired');
     const amount = invoice.amountMsat ?? amountMsat;
     if (amount === undefined) throw new APIMisuseError('amountless invoice: give an amount');
@@ -581,7 +585,7 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
     const recipient: RecipientFields = invoice.paymentMetadata
       ? { paymentSecret: invoice.paymentSecret, paymentMetadata: invoice.paymentMetadata }
       : { paymentSecret: invoice.paymentSecret };
-    this.sendPaymentWithRouteParams(invoice.paymentHash, recipient, paymentId, params);
+    this.sendPaymentWithRouteParams(invoice.paymentHash, recipient, paymentId, params, retryAttempts);
   }
 
   /**

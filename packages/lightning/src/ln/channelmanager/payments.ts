@@ -14,6 +14,7 @@ import { toHex } from '../../util/hex.js';
 import type { ChannelInput } from '../channel/state.js';
 import type { ChannelUpdate } from '../channel/htlc/spec.js';
 import type { UpdateAddHtlc } from '../msgs/bolt02.js';
+import type { RouteParameters } from '../../routing/params.js';
 import { encodeFailureMessage, failureCode, isPermanentFailure, type FailureMessage } from '../onion/failure.js';
 import { buildFailurePacket, decodeFailurePacket, failurePacketFromMalformed, obfuscateFailurePacket } from '../onion/failure_packet.js';
 import { decodeIncomingHtlcOnion } from '../onion/inbound.js';
@@ -35,6 +36,8 @@ export interface PaymentHost {
   lastOfferedHtlcId(channelKey: string): bigint;
   channelId(channelKey: string): Uint8Array;
   pushEvent(e: Event): void;
+  /** A new route for `params` over our channels as they are now, or undefined (retries). */
+  findRoute(params: RouteParameters): { readonly paths: readonly PaymentPath[] } | undefined;
   /** Checks a payment secret against our stateless inbound payments (`ln/inbound_payment.ts`). */
   verifyInbound(paymentHash: Uint8Array, paymentSecret: Uint8Array, totalMsat: bigint): InboundPaymentRecord | undefined;
 }
@@ -58,6 +61,9 @@ interface OutboundPayment {
   failed: number;
   succeeded: boolean;
   feesPaidMsat: bigint;
+  readonly recipient: RecipientFields;
+  /** Retries left and the parameters to find new routes with (LDK's `Retry::Attempts`). */
+  retry: { attemptsLeft: number; params: RouteParameters } | undefined;
 }
 
 interface ClaimablePart {
@@ -150,12 +156,38 @@ export class Payments {
    * Sends a payment over `paths` (one per part; multi-part when several, BOLT 4 `total_msat`).
    * Idempotent by `paymentId`: a second call with the same id is refused.
    */
-  send(paymentId: Uint8Array, paymentHash: Uint8Array, recipient: RecipientFields, paths: readonly PaymentPath[]): void {
+  send(
+    paymentId: Uint8Array,
+    paymentHash: Uint8Array,
+    recipient: RecipientFields,
+    paths: readonly PaymentPath[],
+    retry?: { attempts: number; params: RouteParameters },
+  ): void {
     const idKey = toHex(paymentId);
     if (this.outbound.has(idKey)) throw new APIMisuseError('a payment with this id is already pending or done');
     if (paths.length === 0) throw new InvalidRoute('no path to pay over');
-    const total = paths.reduce((s, p) => s + (p.hops.at(-1)?.feeMsat ?? 0n), 0n);
-    const pay: OutboundPayment = { paymentId, paymentHash, pending: 0, failed: 0, succeeded: false, feesPaidMsat: 0n };
+    const total = recipient.totalMsat ?? paths.reduce((s, p) => s + (p.hops.at(-1)?.feeMsat ?? 0n), 0n);
+    const pay: OutboundPayment = {
+      paymentId,
+      paymentHash,
+      pending: 0,
+      failed: 0,
+      succeeded: false,
+      feesPaidMsat: 0n,
+      recipient: { ...recipient, totalMsat: total },
+      retry: retry ? { attemptsLeft: retry.attempts, params: retry.params } : undefined,
+    };
+    this.outbound.set(idKey, pay);
+    this.sendParts(pay, paths);
+    if (pay.pending === 0) {
+      this.h.pushEvent({ kind: 'PaymentFailed', paymentId, paymentHash, reason: 'no path could be sent' });
+    }
+  }
+
+  private sendParts(pay: OutboundPayment, paths: readonly PaymentPath[]): void {
+    const idKey = toHex(pay.paymentId);
+    const paymentHash = pay.paymentHash;
+    const recipient = pay.recipient;
     const plans = paths.map((p) => {
       if (p.hops.length === 0) throw new InvalidRoute('empty path');
       const channelKey = this.h.channelByScid(p.hops[0]!.shortChannelId);
@@ -164,12 +196,11 @@ export class Payments {
         sessionKey: this.sessionKey(),
         paymentHash,
         path: p.hops,
-        recipient: { ...recipient, totalMsat: recipient.totalMsat ?? total },
+        recipient,
         startingHeight: this.h.bestHeight() + 1,
       });
       return { channelKey, built, hops: p.hops };
     });
-    this.outbound.set(idKey, pay);
     for (const { channelKey, built, hops } of plans) {
       const err = this.h.drive(channelKey, {
         kind: 'add-htlc',
@@ -184,8 +215,29 @@ export class Payments {
       this.outboundParts.set(`${channelKey}:${htlcId}`, { paymentId: idKey, sharedSecrets: built.sharedSecrets, path: hops, feeMsat: fee });
       pay.pending++;
     }
-    if (pay.pending === 0) {
-      this.h.pushEvent({ kind: 'PaymentFailed', paymentId, paymentHash, reason: 'no path could be sent' });
+  }
+
+  /**
+   * Retries a failed part on a new route avoiding the channel that failed (LDK's automatic
+   * retries): true when a new part went out.
+   */
+  private retryPart(pay: OutboundPayment, part: OutboundPart, hopIndex: number | undefined): boolean {
+    const r = pay.retry;
+    if (!r || r.attemptsLeft <= 0 || pay.succeeded) return false;
+    r.attemptsLeft--;
+    // The channel out of the hop that failed (or our first hop when nothing was attributed).
+    const failedScid = part.path[Math.min((hopIndex ?? -1) + 1, part.path.length - 1)]!.shortChannelId;
+    const pp = r.params.paymentParams;
+    r.params = { ...r.params, paymentParams: { ...pp, previouslyFailedChannels: [...pp.previouslyFailedChannels, failedScid] } };
+    const amount = part.path.at(-1)!.feeMsat;
+    const route = this.h.findRoute({ ...r.params, finalValueMsat: amount });
+    if (!route || route.paths.length === 0) return false;
+    try {
+      const before = pay.pending;
+      this.sendParts(pay, route.paths);
+      return pay.pending > before;
+    } catch {
+      return false;
     }
   }
 
@@ -470,6 +522,7 @@ export class Payments {
           hopIndex = 0;
         }
         const permanent = code !== undefined && (isPermanentFailure(code) || hopIndex === part.path.length - 1);
+        const retried = !permanent && this.retryPart(pay, part, hopIndex);
         this.h.pushEvent({
           kind: 'PaymentPathFailed',
           paymentId: pay.paymentId,
@@ -479,7 +532,7 @@ export class Payments {
           failingHopIndex: hopIndex,
           path: paidPath(part.path),
         });
-        if (pay.pending === 0 && !pay.succeeded) {
+        if (!retried && pay.pending === 0 && !pay.succeeded) {
           this.h.pushEvent({ kind: 'PaymentFailed', paymentId: pay.paymentId, paymentHash: pay.paymentHash, reason: permanent ? 'the recipient or a hop rejected it permanently' : 'every path failed' });
         }
         continue;
