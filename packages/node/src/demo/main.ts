@@ -210,16 +210,45 @@ async function main(): Promise<void> {
   alice.cm.closeChannel(ab.channelId, bob.keys.getNodeId());
   carol.cm.closeChannel(bc.channelId, bob.keys.getNodeId());
   await until(nodes, 'closing transactions', () => chain.mempoolTxids().length === 2);
+  const onChain = new Map<string, bigint>();
+  let closingFees = 0n;
   for (const id of chain.mempoolTxids()) {
     const tx = chain.getTx(id)!;
     const outs = tx.outputs.map((o) => {
       const owner = nodes.find((n) => equalBytes(n.keys.getShutdownScriptpubkey(), o.script))?.name ?? '?';
+      onChain.set(owner, (onChain.get(owner) ?? 0n) + o.value);
       return `${owner} ${sat(o.value)}`;
     });
-    console.log(`  closing tx ${toHex(id.slice().reverse()).slice(0, 16)}…: ${outs.join(', ')}`);
+    const spent = tx.inputs[0]!.prevout;
+    const fundingValue = chain.getUtxo(spent)?.value ?? 0n;
+    const fee = fundingValue - tx.outputs.reduce((a, o) => a + o.value, 0n);
+    closingFees += fee;
+    console.log(`  closing tx ${toHex(id.slice().reverse()).slice(0, 16)}…: ${outs.join(', ')} (fee ${sat(fee)})`);
   }
   chain.mine(1);
   await until(nodes, 'closed', () => nodes.every((n) => n.cm.listChannels().length === 0));
+  // Reconcile: what each node holds on chain is its opening balance moved by the payment, less
+  // the closing fee its channel's funder paid (BOLT 3: the funder pays).
+  const paid = 25_000_000n;
+  const fee = 1000n; // Bob's forwarding fee, msat
+  const expect = {
+    alice: 1_000_000_000n - 100_000_000n - (paid + fee),
+    bob: 100_000_000n + (paid + fee) + 500_000_000n - paid,
+    carol: paid,
+  };
+  console.log('\nfinal on-chain balances (closing outputs to each node’s shutdown script):');
+  let ok = true;
+  for (const n of nodes) {
+    const got = onChain.get(n.name) ?? 0n;
+    // The funders (alice for alice–bob, bob for bob–carol) paid the closing fees; outputs are whole satoshis.
+    const want = expect[n.name as keyof typeof expect] / 1000n;
+    const diff = want - got;
+    const reason = diff === 0n ? 'exact' : `${sat(diff)} less = its channel's closing fee (funder pays) and sub-satoshi rounding`;
+    console.log(`  ${n.name.padEnd(5)} ${sat(got).padStart(15)}  (expected ${sat(want)}; ${reason})`);
+    if (diff < 0n || diff > closingFees + 1n) ok = false;
+  }
+  console.log(ok ? `balances reconcile (closing fees ${sat(closingFees)} in total)` : 'BALANCES DO NOT RECONCILE');
+  if (!ok) process.exitCode = 1;
   console.log(`\nall channels closed; chain at height ${chain.height}. Done.`);
   for (const n of nodes) {
     n.pm.disconnectAllPeers();

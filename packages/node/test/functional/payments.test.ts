@@ -329,4 +329,36 @@ describe('payments between lnts nodes', () => {
         n.addedMonitors = 0;
       });
     }));
+
+  test('max_accepted_htlcs HTLCs in flight at once; one more is refused before it is sent', () =>
+    withNetwork(
+      2,
+      (net) => {
+        net.connect(0, 1);
+        net.openChannel(0, 1, 5_000_000n);
+        resetMonitors(net);
+        const A = net.nodes[0]!;
+        const B = net.nodes[1]!;
+        const scid = scidBetween(net, 0, 1);
+        const invs = Array.from({ length: 13 }, () => B.cm.createInboundPayment(1_000_000n));
+        // Nothing is delivered while the payments go out: all wait in flight together.
+        invs.forEach((inv, i) => {
+          A.cm.sendPayment(inv.paymentHash, { paymentSecret: inv.paymentSecret }, Uint8Array.of(i, ...new Uint8Array(31)), {
+            paths: [{ hops: [{ pubkey: B.keys.getNodeId(), shortChannelId: scid, feeMsat: 1_000_000n, cltvExpiryDelta: 40 }] }],
+          });
+        });
+        const early = take(net, 0);
+        assert.deepEqual(early.map((e) => e.kind), ['PaymentFailed'], 'the 13th exceeds Bob’s max_accepted_htlcs (12)');
+        settle(net, [0, 1]);
+        const claimable = take(net, 1);
+        assert.equal(claimable.length, 12);
+        assert.equal(B.cm.listChannels()[0]!.pendingHtlcs, 12, 'twelve HTLCs in Bob’s commitment at once');
+        for (const e of claimable) B.cm.claimFunds((e as Ev<'PaymentClaimable'>).purpose.preimage!);
+        settle(net, [0, 1]);
+        assert.equal(take(net, 1).length, 12);
+        assert.equal(take(net, 0).filter((e) => e.kind === 'PaymentSent').length, 12);
+        resetMonitors(net);
+      },
+      { configs: [{}, { channelHandshakeConfig: { ourMaxAcceptedHtlcs: 12 } }] },
+    ));
 });

@@ -16,6 +16,10 @@ import { onAddCommand, onFailCommand, onFulfillCommand, onNormalMessage, onSignC
 import type { ChannelInput, ChannelState, FundedState, Step, StepContext } from './state.js';
 import { isFunded } from './state.js';
 
+function spendShape(tx: { readonly locktime: number; readonly inputs: ReadonlyArray<{ readonly sequence: number }> }): { locktime: number; sequence: number } {
+  return { locktime: tx.locktime, sequence: tx.inputs[0]?.sequence ?? 0 };
+}
+
 /** Unfunded channels the peer leaves hanging are dropped after this many timer ticks (LDK: 60). */
 export const UNFUNDED_CHANNEL_AGE_LIMIT_TICKS = 60;
 
@@ -89,8 +93,20 @@ export function step(s: ChannelState, input: ChannelInput, ctx: StepContext): St
     case 'funding-spent': {
       const f = funded(s);
       if (!f) return stay(s);
-      const coop = f.kind === 'Closing';
-      const reason = coop ? f.reason : { kind: 'CommitmentTxConfirmed' as const };
+      // A mutual close confirmed: ours (Closing), or one the peer finished while our last
+      // closing_signed was in flight. Commitment transactions carry the obscured commitment number
+      // in locktime/sequence (BOLT 3: upper bytes 0x20 / 0x80); a legacy closing tx has 0 / final.
+      const spend = spendShape(input.tx);
+      const mutual = f.kind === 'Closing' || ((f.kind === 'Negotiating' || f.kind === 'ShutdownPending') && spend.locktime === 0 && spend.sequence === 0xffffffff);
+      const coop = mutual;
+      const reason =
+        f.kind === 'Closing'
+          ? f.reason
+          : mutual && 'close' in f
+            ? f.close.initiator === 'local'
+              ? { kind: 'LocallyInitiatedCooperativeClosure' as const }
+              : { kind: 'CounterpartyInitiatedCooperativeClosure' as const }
+            : { kind: 'CommitmentTxConfirmed' as const };
       if (coop) {
         return {
           state: { kind: 'Closed', reason },
