@@ -48,8 +48,18 @@ function makeNode(i: number, crypto: CryptoBackend): Node {
   const fee = { getEstSatPer1000Weight: () => 253 };
   const broadcaster = { broadcastTransactions() {} };
   const logger = { log() {} };
-  const completed = (): ChannelMonitorUpdateStatus => 'completed';
-  const persister = { persistNewChannel: completed, updatePersistedChannel: completed };
+  // Every monitor write is kept in memory (as LDK's harness counts its writes), reported done.
+  const stored: unknown[] = [];
+  const persister = {
+    persistNewChannel: (_o: unknown, m: ChannelMonitor): ChannelMonitorUpdateStatus => {
+      stored.push(m);
+      return 'completed';
+    },
+    updatePersistedChannel: (_o: unknown, u: unknown): ChannelMonitorUpdateStatus => {
+      stored.push(u);
+      return 'completed';
+    },
+  };
   const chainMonitor = new ChainMonitor(undefined, broadcaster, logger, fee, persister, keys, crypto);
   const cm = new ChannelManager<ChannelMonitor>({
     feeEstimator: fee,
@@ -135,7 +145,7 @@ function fundingTx(value: bigint, script: Uint8Array): Transaction {
   };
 }
 
-function run(kind: 'direct' | 'peer', crypto: CryptoBackend): { paymentsPerSec: number; openMs: number } {
+function run(kind: 'direct' | 'peer', crypto: CryptoBackend): { paymentsPerSec: number; openMs: number; perQuarterMeanMs: number[]; heapMiB: number } {
   const a = makeNode(1, crypto);
   const b = makeNode(2, crypto);
   const initA = { globalFeatures: new Uint8Array(0), features: a.cm.providedInitFeatures().toBytes() };
@@ -198,14 +208,24 @@ function run(kind: 'direct' | 'peer', crypto: CryptoBackend): { paymentsPerSec: 
   };
   for (let i = 0; i < WARMUP; i++) payOnce(i);
   const p0 = performance.now();
-  for (let i = 0; i < PAYMENTS; i++) payOnce(WARMUP + i);
+  const quarters: number[] = [];
+  let q0 = p0;
+  for (let i = 0; i < PAYMENTS; i++) {
+    payOnce(WARMUP + i);
+    if ((i + 1) % Math.max(1, Math.floor(PAYMENTS / 4)) === 0 && quarters.length < 4) {
+      const now = performance.now();
+      quarters.push((now - q0) / Math.floor(PAYMENTS / 4));
+      q0 = now;
+    }
+  }
   const ms = performance.now() - p0;
-  return { paymentsPerSec: PAYMENTS / (ms / 1000), openMs };
+  return { paymentsPerSec: PAYMENTS / (ms / 1000), openMs, perQuarterMeanMs: quarters.map((q) => Number(q.toFixed(3))), heapMiB: Math.round(process.memoryUsage().heapUsed / 1048576) };
 }
 
 /** LDK on the same workload, through its own harness (copied next to our node_modules so it resolves lightningdevkit). */
 function ldkSends(transport: 'direct' | 'peer'): number | null {
   const here = dirname(fileURLToPath(import.meta.url));
+  if (process.env.LNTS_BENCH_NO_LDK) return null;
   const src = join(here, '../../../../shared/bench/ldk');
   if (!existsSync(join(src, 'ldk-sends.mjs'))) return null;
   const dst = join(here, '../../../node_modules/.cache/lnts-ldk-bench');
@@ -242,5 +262,7 @@ for (const transport of ['direct', 'peer'] as const) {
     transport,
     backend: crypto.name,
     openFundConfirmMs: Math.round(r.openMs),
+    perQuarterMeanMs: r.perQuarterMeanMs,
+    heapMiB: r.heapMiB,
   });
 }

@@ -52,8 +52,18 @@ export class InMemorySigner implements ChannelSigner {
     return INITIAL_COMMITMENT_NUMBER - n;
   }
 
+  // The channel asks for the same few points repeatedly (point n+1 when signing, then again as
+  // point n when the next commitment arrives): keep the last few instead of re-deriving them
+  // (shachain up to 48 hashes plus a scalar multiplication each).
+  private readonly pointCache = new Map<bigint, Uint8Array>();
+
   getPerCommitmentPoint(n: bigint): Uint8Array {
-    return this.crypto.publicKey(buildCommitmentSecret(this.secrets.commitmentSeed, this.secretIndex(n), this.crypto));
+    const hit = this.pointCache.get(n);
+    if (hit) return hit;
+    const p = this.crypto.publicKey(buildCommitmentSecret(this.secrets.commitmentSeed, this.secretIndex(n), this.crypto));
+    this.pointCache.set(n, p);
+    if (this.pointCache.size > 8) this.pointCache.delete(this.pointCache.keys().next().value!);
+    return p;
   }
 
   releaseCommitmentSecret(n: bigint): Uint8Array {
