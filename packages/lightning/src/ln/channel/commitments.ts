@@ -30,6 +30,64 @@ export function obscureFactorOf(p: ChannelParams, crypto: CryptoBackend): bigint
   return commitmentObscureFactor(opener, accepter, crypto);
 }
 
+/**
+ * Commitment `index` held by `broadcaster` (BOLT 3 §"Commitment Transaction"): its keys derive
+ * from the broadcaster's per-commitment point, its `to_local` is delayed by the delay the *other*
+ * side chose and trimmed by the broadcaster's own dust limit; the funder pays the fee.
+ */
+function buildFor(
+  p: ChannelParams,
+  fundingOutpoint: OutPoint,
+  broadcaster: 'holder' | 'counterparty',
+  index: bigint,
+  toBroadcasterMsat: bigint,
+  toCountersignatoryMsat: bigint,
+  feeratePerKw: number,
+  perCommitmentPoint: Uint8Array,
+  crypto: CryptoBackend,
+  htlcs: readonly CommitmentHtlc[],
+): CommitmentTransaction {
+  const b = broadcaster === 'holder' ? p.holder : p.counterparty;
+  const c = broadcaster === 'holder' ? p.counterparty : p.holder;
+  const keys = deriveTxCreationKeys(
+    perCommitmentPoint,
+    {
+      broadcasterDelayedPaymentBasepoint: b.pubkeys.delayedPaymentBasepoint,
+      broadcasterHtlcBasepoint: b.pubkeys.htlcBasepoint,
+      countersignatoryRevocationBasepoint: c.pubkeys.revocationBasepoint,
+      countersignatoryHtlcBasepoint: c.pubkeys.htlcBasepoint,
+    },
+    crypto,
+  );
+  return buildCommitmentTx(
+    {
+      fundingOutpoint,
+      fundingSatoshis: p.valueSat,
+      channelType: { anchors: p.channelType.anchors },
+      commitmentNumber: index,
+      obscureFactor: obscureFactorOf(p, crypto),
+      toBroadcasterValueMsat: toBroadcasterMsat,
+      toCountersignatoryValueMsat: toCountersignatoryMsat,
+      feeratePerKw,
+      dustLimitSat: b.dustLimitSat,
+      // The delay on the broadcaster's to_local is the one the other side chose.
+      toSelfDelay: c.toSelfDelay,
+      keys: {
+        revocationPubkey: keys.revocationPubkey,
+        broadcasterDelayedPubkey: keys.broadcasterDelayedPubkey,
+        countersignatoryPaymentPubkey: c.pubkeys.paymentPoint,
+        broadcasterHtlcPubkey: keys.broadcasterHtlcPubkey,
+        countersignatoryHtlcPubkey: keys.countersignatoryHtlcPubkey,
+        broadcasterFundingPubkey: b.pubkeys.fundingPubkey,
+        countersignatoryFundingPubkey: c.pubkeys.fundingPubkey,
+      },
+      htlcs,
+      isOutboundFromBroadcaster: broadcaster === 'holder' ? p.isOutbound : !p.isOutbound,
+    },
+    crypto,
+  );
+}
+
 /** Our commitment number `n` (we are the broadcaster), with our per-commitment point for it. */
 export function buildHolderCommitment(
   p: ChannelParams,
@@ -39,43 +97,7 @@ export function buildHolderCommitment(
   crypto: CryptoBackend,
   htlcs: readonly CommitmentHtlc[] = [],
 ): CommitmentTransaction {
-  const keys = deriveTxCreationKeys(
-    perCommitmentPoint,
-    {
-      broadcasterDelayedPaymentBasepoint: p.holder.pubkeys.delayedPaymentBasepoint,
-      broadcasterHtlcBasepoint: p.holder.pubkeys.htlcBasepoint,
-      countersignatoryRevocationBasepoint: p.counterparty.pubkeys.revocationBasepoint,
-      countersignatoryHtlcBasepoint: p.counterparty.pubkeys.htlcBasepoint,
-    },
-    crypto,
-  );
-  return buildCommitmentTx(
-    {
-      fundingOutpoint,
-      fundingSatoshis: p.valueSat,
-      channelType: { anchors: p.channelType.anchors },
-      commitmentNumber: c.holderCommitmentNumber,
-      obscureFactor: obscureFactorOf(p, crypto),
-      toBroadcasterValueMsat: c.holderBalanceMsat,
-      toCountersignatoryValueMsat: c.counterpartyBalanceMsat,
-      feeratePerKw: c.feeratePerKw,
-      dustLimitSat: p.holder.dustLimitSat,
-      // The delay on our to_local is the one the counterparty chose.
-      toSelfDelay: p.counterparty.toSelfDelay,
-      keys: {
-        revocationPubkey: keys.revocationPubkey,
-        broadcasterDelayedPubkey: keys.broadcasterDelayedPubkey,
-        countersignatoryPaymentPubkey: p.counterparty.pubkeys.paymentPoint,
-        broadcasterHtlcPubkey: keys.broadcasterHtlcPubkey,
-        countersignatoryHtlcPubkey: keys.countersignatoryHtlcPubkey,
-        broadcasterFundingPubkey: p.holder.pubkeys.fundingPubkey,
-        countersignatoryFundingPubkey: p.counterparty.pubkeys.fundingPubkey,
-      },
-      htlcs,
-      isOutboundFromBroadcaster: p.isOutbound,
-    },
-    crypto,
-  );
+  return buildFor(p, fundingOutpoint, 'holder', c.holderCommitmentNumber, c.holderBalanceMsat, c.counterpartyBalanceMsat, c.feeratePerKw, perCommitmentPoint, crypto, htlcs);
 }
 
 /** Their commitment number `n` (they are the broadcaster), with their per-commitment point for it. */
@@ -87,42 +109,7 @@ export function buildCounterpartyCommitment(
   crypto: CryptoBackend,
   htlcs: readonly CommitmentHtlc[] = [],
 ): CommitmentTransaction {
-  const keys = deriveTxCreationKeys(
-    perCommitmentPoint,
-    {
-      broadcasterDelayedPaymentBasepoint: p.counterparty.pubkeys.delayedPaymentBasepoint,
-      broadcasterHtlcBasepoint: p.counterparty.pubkeys.htlcBasepoint,
-      countersignatoryRevocationBasepoint: p.holder.pubkeys.revocationBasepoint,
-      countersignatoryHtlcBasepoint: p.holder.pubkeys.htlcBasepoint,
-    },
-    crypto,
-  );
-  return buildCommitmentTx(
-    {
-      fundingOutpoint,
-      fundingSatoshis: p.valueSat,
-      channelType: { anchors: p.channelType.anchors },
-      commitmentNumber: c.counterpartyCommitmentNumber,
-      obscureFactor: obscureFactorOf(p, crypto),
-      toBroadcasterValueMsat: c.counterpartyBalanceMsat,
-      toCountersignatoryValueMsat: c.holderBalanceMsat,
-      feeratePerKw: c.feeratePerKw,
-      dustLimitSat: p.counterparty.dustLimitSat,
-      toSelfDelay: p.holder.toSelfDelay,
-      keys: {
-        revocationPubkey: keys.revocationPubkey,
-        broadcasterDelayedPubkey: keys.broadcasterDelayedPubkey,
-        countersignatoryPaymentPubkey: p.holder.pubkeys.paymentPoint,
-        broadcasterHtlcPubkey: keys.broadcasterHtlcPubkey,
-        countersignatoryHtlcPubkey: keys.countersignatoryHtlcPubkey,
-        broadcasterFundingPubkey: p.counterparty.pubkeys.fundingPubkey,
-        countersignatoryFundingPubkey: p.holder.pubkeys.fundingPubkey,
-      },
-      htlcs,
-      isOutboundFromBroadcaster: !p.isOutbound,
-    },
-    crypto,
-  );
+  return buildFor(p, fundingOutpoint, 'counterparty', c.counterpartyCommitmentNumber, c.counterpartyBalanceMsat, c.holderBalanceMsat, c.feeratePerKw, perCommitmentPoint, crypto, htlcs);
 }
 
 /** Initial balances (BOLT 2: the funder has everything but `push_msat`). */
@@ -193,14 +180,7 @@ export function holderCommitmentFromSpec(
   point: Uint8Array,
   crypto: CryptoBackend,
 ): CommitmentTransaction {
-  return buildHolderCommitment(
-    p,
-    fundingOutpoint,
-    { holderCommitmentNumber: index, holderBalanceMsat: spec.toLocalMsat, counterpartyBalanceMsat: spec.toRemoteMsat, feeratePerKw: spec.feeratePerKw },
-    point,
-    crypto,
-    commitmentHtlcsOf(spec),
-  );
+  return buildFor(p, fundingOutpoint, 'holder', index, spec.toLocalMsat, spec.toRemoteMsat, spec.feeratePerKw, point, crypto, commitmentHtlcsOf(spec));
 }
 
 /** Their commitment `index` with the content of `spec` (their view: `toLocal` is theirs). */
@@ -212,12 +192,5 @@ export function counterpartyCommitmentFromSpec(
   point: Uint8Array,
   crypto: CryptoBackend,
 ): CommitmentTransaction {
-  return buildCounterpartyCommitment(
-    p,
-    fundingOutpoint,
-    { counterpartyCommitmentNumber: index, holderBalanceMsat: spec.toRemoteMsat, counterpartyBalanceMsat: spec.toLocalMsat, feeratePerKw: spec.feeratePerKw },
-    point,
-    crypto,
-    commitmentHtlcsOf(spec),
-  );
+  return buildFor(p, fundingOutpoint, 'counterparty', index, spec.toLocalMsat, spec.toRemoteMsat, spec.feeratePerKw, point, crypto, commitmentHtlcsOf(spec));
 }

@@ -355,15 +355,7 @@ export function onFundingCreated(s: Extract<ChannelState, { kind: 'WaitForFundin
   const sig = signCounterparty(ctx.signer, theirTx, s.theirFirstPoint);
   const signed: FundingSigned = { channelId: funding.channelId, signature: sig };
   return {
-    state: {
-      kind: 'WaitForChannelReady',
-      params,
-      funding,
-      commitments: c0,
-      confirmation: undefined,
-      ourReadySent: false,
-      theirReady: undefined,
-    },
+    state: funded(params, funding, c0),
     actions: [
       { kind: 'rekey', channelId: funding.channelId },
       { kind: 'watch', init: monitorInit(params, funding, c0, ourTx, theirTx, ctx) },
@@ -386,21 +378,18 @@ export function onFundingSigned(s: Extract<ChannelState, { kind: 'WaitForFunding
   }
   const theirTx = buildCounterpartyCommitment(params, funding.outpoint, c0, s.theirFirstPoint, ctx.crypto);
   return {
-    state: {
-      kind: 'WaitForChannelReady',
-      params,
-      funding,
-      commitments: c0,
-      confirmation: undefined,
-      ourReadySent: false,
-      theirReady: undefined,
-    },
+    state: funded(params, funding, c0),
     actions: [
       { kind: 'watch', init: monitorInit(params, funding, c0, ourTx, theirTx, ctx) },
       { kind: 'broadcast', tx: funding.tx! },
       channelPending(params, funding),
     ],
   };
+}
+
+/** The channel once its funding output exists: waiting for depth and both `channel_ready`s. */
+function funded(params: ChannelParams, funding: Funding, commitments: Commitments): ChannelState {
+  return { kind: 'WaitForChannelReady', params, funding, commitments, confirmation: undefined, ourReadySent: false, theirReady: undefined };
 }
 
 /** `ChannelPending`: both first commitments are signed and the monitor exists. */
