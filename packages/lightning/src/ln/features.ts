@@ -183,7 +183,7 @@ export class Features {
     return this.setBits().filter((b) => {
       if (b % 2 !== 0) return false;
       const f = BY_BIT.get(b);
-      return !f || !f.contexts.includes(this.context);
+      return !f?.contexts.includes(this.context);
     });
   }
 
