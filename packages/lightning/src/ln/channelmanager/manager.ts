@@ -116,6 +116,8 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
   readonly chainHash: Uint8Array;
   private readonly payments: Payments;
   private readonly inboundKey: ExpandedKey;
+  /** Our `init` features: fixed by the config, built once (every step reads them). */
+  private readonly ourInitFeatures: Features;
   /** The newest block timestamp seen: the core's only clock (for invoice expiry). */
   private highestSeenTimestamp = 0;
 
@@ -124,6 +126,7 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
     this.best = a.bestBlock;
     this.config = a.config ?? DEFAULT_USER_CONFIG;
     this.chainHash = chainHashOf(a.network);
+    this.ourInitFeatures = providedInitFeatures({ anchors: true });
     this.payments = new Payments({
       crypto: a.crypto,
       nodeSecret: () => a.keys.getNodeSecret(),
@@ -195,7 +198,7 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
       bestHeight: this.best.height,
       theirNodeId: e.counterpartyNodeId,
       newScidAlias: newAlias,
-      ourFeatures: this.providedInitFeatures(),
+      ourFeatures: this.ourInitFeatures,
       theirFeatures: peer?.features ?? new Features('init'),
       feerates: {
         commitment: this.feerate(anchors ? 'AnchorChannelFee' : 'NonAnchorChannelFee'),
@@ -706,8 +709,9 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
     this.apply(e, r.actions);
   }
 
+  /** lnts supports anchors channels always; whether it proposes them is `negotiateAnchorsZeroFeeHtlcTx`. */
   providedInitFeatures(): Features {
-    return providedInitFeatures({ anchors: this.config.channelHandshakeConfig.negotiateAnchorsZeroFeeHtlcTx || true });
+    return Features.fromBytes('init', this.ourInitFeatures.toBytes());
   }
 
   providedNodeFeatures(): Features {
