@@ -247,6 +247,11 @@ async function main(): Promise<void> {
     console.log(`  ${n.name.padEnd(5)} ${sat(got).padStart(15)}  (expected ${sat(want)}; ${reason})`);
     if (diff < 0n || diff > closingFees + 1n) ok = false;
   }
+  // And to the satoshi overall: the two channels' capacity is exactly what the closing outputs
+  // hold plus the closing fees.
+  const totalOut = [...onChain.values()].reduce((a, b) => a + b, 0n);
+  console.log(`  capacity 1,500,000 sat = outputs ${sat(totalOut)} + closing fees ${sat(closingFees)}`);
+  if (totalOut + closingFees !== 1_500_000n) ok = false;
   console.log(ok ? `balances reconcile (closing fees ${sat(closingFees)} in total)` : 'BALANCES DO NOT RECONCILE');
   if (!ok) process.exitCode = 1;
   console.log(`\nall channels closed; chain at height ${chain.height}. Done.`);
