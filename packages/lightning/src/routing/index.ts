@@ -39,3 +39,5 @@ export {
   routeTotalFeesMsat,
 } from './route.js';
 export { getRoute } from './router.js';
+export * from './network_graph.js';
+export * from './gossip.js';

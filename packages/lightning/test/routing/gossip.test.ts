@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { p2wshForScript } from '../../src/bitcoin/outputs.js';
+import type { Access } from '../../src/chain/interfaces.js';
+import { chainHash } from '../../src/chain/network.js';
+import { sha256d } from '../../src/crypto/backend.js';
+import { nobleBackend as crypto } from '../../src/crypto/noble.js';
+import { fundingScript } from '../../src/ln/chan_utils/scripts.js';
+import { ChannelAnnouncement, ChannelUpdate, NodeAnnouncement } from '../../src/ln/msgs/bolt07.js';
+import { NetGraphMsgHandler } from '../../src/routing/gossip.js';
+import { NetworkGraph } from '../../src/routing/network_graph.js';
+import { compareBytes } from '../../src/util/bytes.js';
+import { LightningError } from '../../src/util/errors.js';
+import { nullLogger } from '../../src/util/logger.js';
+
+const chain = chainHash('regtest');
+const key = (i: number) => crypto.sha256(Uint8Array.of(i, 7));
+const pub = (i: number) => crypto.publicKey(key(i));
+
+/** A validly signed channel between nodes `a` and `b` (node ids ordered as BOLT 7 requires). */
+function announcement(a: number, b: number, scid: bigint, opts: { badSig?: boolean } = {}): ChannelAnnouncement {
+  const [n1, n2] = compareBytes(pub(a), pub(b)) < 0 ? [a, b] : [b, a];
+  const unsigned: ChannelAnnouncement = {
+    nodeSignature1: new Uint8Array(64),
+    nodeSignature2: new Uint8Array(64),
+    bitcoinSignature1: new Uint8Array(64),
+    bitcoinSignature2: new Uint8Array(64),
+    features: new Uint8Array(0),
+    chainHash: chain,
+    shortChannelId: scid,
+    nodeId1: pub(n1),
+    nodeId2: pub(n2),
+    bitcoinKey1: pub(n1 + 100),
+    bitcoinKey2: pub(n2 + 100),
+  };
+  const d = sha256d(crypto, ChannelAnnouncement.encodePayload(unsigned).subarray(256));
+  return {
+    ...unsigned,
+    nodeSignature1: crypto.signEcdsa(d, key(n1)),
+    nodeSignature2: crypto.signEcdsa(d, key(n2)),
+    bitcoinSignature1: crypto.signEcdsa(d, key(n1 + 100)),
+    bitcoinSignature2: opts.badSig ? crypto.signEcdsa(d, key(n1)) : crypto.signEcdsa(d, key(n2 + 100)),
+  };
+}
+
+function update(a: ChannelAnnouncement, direction: 0 | 1, timestamp: number, feeBase = 1000, signer?: number): ChannelUpdate {
+  const unsigned: ChannelUpdate = {
+    signature: new Uint8Array(64),
+    chainHash: chain,
+    shortChannelId: a.shortChannelId,
+    timestamp,
+    messageFlags: 1,
+    channelFlags: direction,
+    cltvExpiryDelta: 40,
+    htlcMinimumMsat: 1000n,
+    feeBaseMsat: feeBase,
+    feeProportionalMillionths: 100,
+    htlcMaximumMsat: 100_000_000n,
+  };
+  const d = sha256d(crypto, ChannelUpdate.encodePayload(unsigned).subarray(64));
+  const nodeKey = signer !== undefined ? key(signer) : [0, 1, 2, 3, 4, 5].map(key).find((k) => compareBytes(crypto.publicKey(k), direction === 0 ? a.nodeId1 : a.nodeId2) === 0)!;
+  return { ...unsigned, signature: crypto.signEcdsa(d, nodeKey) };
+}
+
+function nodeAnn(i: number, timestamp: number): NodeAnnouncement {
+  const unsigned: NodeAnnouncement = {
+    signature: new Uint8Array(64),
+    features: new Uint8Array(0),
+    timestamp,
+    nodeId: pub(i),
+    rgbColor: Uint8Array.of(1, 2, 3),
+    alias: new Uint8Array(32).fill(65),
+    addresses: new Uint8Array(0),
+  };
+  const d = sha256d(crypto, NodeAnnouncement.encodePayload(unsigned).subarray(64));
+  return { ...unsigned, signature: crypto.signEcdsa(d, key(i)) };
+}
+
+const peer = new Uint8Array(33).fill(2);
+
+describe('NetGraphMsgHandler (BOLT 7)', () => {
+  test('announcements, updates and node announcements go into the graph; newer wins', () => {
+    const h = new NetGraphMsgHandler(new NetworkGraph(chain), null, nullLogger, crypto);
+    const a = announcement(0, 1, 1n << 40n);
+    assert.equal(h.handleGossipMessage(peer, { name: 'channel_announcement', msg: a }), true);
+    assert.equal((h.handleGossipMessage(peer, { name: 'channel_announcement', msg: a }) as LightningError).action.kind, 'ignore-duplicate-gossip');
+    assert.equal(h.handleGossipMessage(peer, { name: 'channel_update', msg: update(a, 0, 100) }), true);
+    assert.equal(h.handleGossipMessage(peer, { name: 'channel_update', msg: update(a, 1, 100, 5) }), true);
+    assert.ok(h.handleGossipMessage(peer, { name: 'channel_update', msg: update(a, 0, 99, 7) }) instanceof LightningError, 'older update refused');
+    assert.equal(h.handleGossipMessage(peer, { name: 'channel_update', msg: update(a, 0, 101, 7) }), true);
+    const c = h.graph.channel(1n << 40n)!;
+    assert.equal(c.oneToTwo?.feeBaseMsat, 7);
+    assert.equal(c.twoToOne?.feeBaseMsat, 5);
+    assert.equal(c.capacitySat, undefined, 'no chain.Access: capacity unknown');
+    assert.equal(h.handleGossipMessage(peer, { name: 'node_announcement', msg: nodeAnn(0, 50) }), true);
+    assert.ok(h.handleGossipMessage(peer, { name: 'node_announcement', msg: nodeAnn(5, 50) }) instanceof LightningError, 'a node without channels is ignored');
+    assert.equal(h.graph.node(pub(0))?.announcement?.timestamp, 50);
+    assert.deepEqual(h.graph.size, { channels: 1, nodes: 2 });
+  });
+
+  test('bad signatures disconnect with a warning; wrong order or chain is ignored', () => {
+    const h = new NetGraphMsgHandler(new NetworkGraph(chain), null, nullLogger, crypto);
+    const bad = h.handleGossipMessage(peer, { name: 'channel_announcement', msg: announcement(0, 1, 5n, { badSig: true }) });
+    assert.ok(bad instanceof LightningError && bad.action.kind === 'disconnect-with-warning');
+    const a = announcement(0, 1, 6n);
+    const swapped = { ...a, nodeId1: a.nodeId2, nodeId2: a.nodeId1 };
+    assert.ok(h.handleGossipMessage(peer, { name: 'channel_announcement', msg: swapped }) instanceof LightningError);
+    assert.ok(h.handleGossipMessage(peer, { name: 'channel_announcement', msg: { ...a, chainHash: chainHash('bitcoin') } }) instanceof LightningError);
+    h.handleGossipMessage(peer, { name: 'channel_announcement', msg: a });
+    const forged = update(a, 0, 10, 1000, 3); // signed by a node that is not node1
+    const r = h.handleGossipMessage(peer, { name: 'channel_update', msg: forged });
+    assert.ok(r instanceof LightningError && r.action.kind === 'disconnect-with-warning');
+  });
+
+  test('with chain.Access: the funding output must be the 2-of-2 P2WSH; its value is the capacity; unknown outputs are ignored', () => {
+    const a = announcement(0, 1, 9n);
+    const good = p2wshForScript(fundingScript(a.bitcoinKey1, a.bitcoinKey2), crypto);
+    const access = (r: ReturnType<Access['getUtxo']>): Access => ({ getUtxo: () => r });
+    let h = new NetGraphMsgHandler(new NetworkGraph(chain), access({ value: 500_000n, script: good }), nullLogger, crypto);
+    assert.equal(h.handleGossipMessage(peer, { name: 'channel_announcement', msg: a }), true);
+    assert.equal(h.graph.channel(9n)?.capacitySat, 500_000n);
+    h = new NetGraphMsgHandler(new NetworkGraph(chain), access({ value: 500_000n, script: new Uint8Array(34) }), nullLogger, crypto);
+    const wrong = h.handleGossipMessage(peer, { name: 'channel_announcement', msg: a });
+    assert.ok(wrong instanceof LightningError && wrong.action.kind === 'ignore', 'ignored, peer kept');
+    for (const e of ['UnknownTx', 'UnknownChain'] as const) {
+      h = new NetGraphMsgHandler(new NetworkGraph(chain), access(e), nullLogger, crypto);
+      const r = h.handleGossipMessage(peer, { name: 'channel_announcement', msg: a });
+      assert.ok(r instanceof LightningError && r.action.kind === 'ignore');
+      assert.equal(h.graph.size.channels, 0);
+    }
+  });
+
+  test('an asynchronous lookup: updates wait for it, then both are added and relayed', async () => {
+    const a = announcement(0, 1, 11n);
+    const good = p2wshForScript(fundingScript(a.bitcoinKey1, a.bitcoinKey2), crypto);
+    let resolve!: (v: { value: bigint; script: Uint8Array }) => void;
+    const h = new NetGraphMsgHandler(new NetworkGraph(chain), { getUtxo: () => new Promise((r) => (resolve = r)) }, nullLogger, crypto);
+    assert.equal(h.handleGossipMessage(peer, { name: 'channel_announcement', msg: a }), false);
+    assert.equal(h.handleGossipMessage(peer, { name: 'channel_update', msg: update(a, 0, 10) }), false, 'waits for the lookup');
+    assert.equal(h.graph.size.channels, 0);
+    resolve({ value: 200_000n, script: good });
+    await Promise.resolve();
+    await Promise.resolve();
+    assert.equal(h.graph.channel(11n)?.oneToTwo?.lastUpdate, 10);
+    assert.deepEqual(h.getAndClearPendingMsgEvents().map((e) => (e.kind === 'broadcast' ? e.msg.name : e.kind)), ['channel_announcement', 'channel_update']);
+  });
+
+  test('stale channels are pruned against the caller’s clock', () => {
+    const h = new NetGraphMsgHandler(new NetworkGraph(chain), null, nullLogger, crypto);
+    const a = announcement(0, 1, 21n);
+    const b = announcement(1, 2, 22n);
+    h.handleGossipMessage(peer, { name: 'channel_announcement', msg: a });
+    h.handleGossipMessage(peer, { name: 'channel_announcement', msg: b });
+    h.handleGossipMessage(peer, { name: 'channel_update', msg: update(a, 0, 1_000_000) });
+    h.handleGossipMessage(peer, { name: 'channel_update', msg: update(b, 0, 2_000_000) });
+    assert.equal(h.graph.removeStaleChannels(1_000_000 + 14 * 86400 + 1), 1);
+    assert.equal(h.graph.channel(21n), undefined);
+    assert.ok(h.graph.channel(22n));
+  });
+});
