@@ -42,12 +42,14 @@ export class NetGraphMsgHandler implements RoutingMessageHandler {
     return undefined;
   }
 
+  // `gossip_queries` is not advertised until this handler answers the queries (BOLT 7 says a
+  // node that sets it must), so a peer does not wait for replies that never come.
   providedInitFeatures(): Features {
-    return Features.of('init', { gossip_queries: 'optional' });
+    return Features.of('init', {});
   }
 
   providedNodeFeatures(): Features {
-    return Features.of('node', { gossip_queries: 'optional' });
+    return Features.of('node', {});
   }
 
   getAndClearPendingMsgEvents(): MessageSendEvent[] {

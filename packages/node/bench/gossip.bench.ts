@@ -1,0 +1,113 @@
+/**
+ * `gossip.ingest`: wire bytes -> NetworkGraph through `NetGraphMsgHandler` with no chain.Access,
+ * every record of a shared gossip file in file order — the workload of
+ * `../shared/bench/ldk/ldk-gossip.mjs` (LDK's `P2PGossipSync` with `UtxoLookup = None`), which runs
+ * on the same file in the same run when its harness is beside the project.
+ *
+ * The file is `--file PATH` (after the filter: `npm run bench -- gossip --file PATH`), else
+ * `LNTS_GOSSIP_FILE`, else `../shared/bench/gossip-1k.bin`. The timed region is decode + handle for
+ * every record; reading the file is outside it, as in LDK's harness.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chainHash } from '@lnts/lightning/chain';
+import { readMessage } from '@lnts/lightning/ln';
+import { NetGraphMsgHandler, NetworkGraph } from '@lnts/lightning/routing';
+import { DecodeError, LightningError } from '@lnts/lightning/util';
+import { bestBackend } from '../src/crypto/index.js';
+import { emit, wanted } from './util.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+function gossipFile(): string {
+  const i = process.argv.indexOf('--file');
+  if (i > 0 && process.argv[i + 1]) return resolve(process.argv[i + 1]!);
+  if (process.env.LNTS_GOSSIP_FILE) return resolve(process.env.LNTS_GOSSIP_FILE);
+  return resolve(here, '../../../../shared/bench/gossip-1k.bin');
+}
+
+/** Splits the `u16be length || message` records of a gossip file. */
+function records(buf: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let off = 0; off + 2 <= buf.length; ) {
+    const len = (buf[off]! << 8) | buf[off + 1]!;
+    out.push(buf.subarray(off + 2, off + 2 + len));
+    off += 2 + len;
+  }
+  return out;
+}
+
+/** LDK on the same file through its own harness (copied beside our node_modules so it resolves lightningdevkit). */
+function ldkIngest(file: string): { msgsPerSec: number; accepted: number; rssGrowthMiB: number } | null {
+  if (process.env.LNTS_BENCH_NO_LDK) return null;
+  const src = join(here, '../../../../shared/bench/ldk');
+  if (!existsSync(join(src, 'ldk-gossip.mjs'))) return null;
+  const dst = join(here, '../../../node_modules/.cache/lnts-ldk-bench');
+  mkdirSync(dst, { recursive: true });
+  for (const f of ['ldk-gossip.mjs', 'ldk-common.mjs']) copyFileSync(join(src, f), join(dst, f));
+  try {
+    const out = execFileSync(process.execPath, ['--expose-gc', join(dst, 'ldk-gossip.mjs'), '--file', file, '--json'], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+      timeout: 900_000,
+    });
+    const r = JSON.parse(out.trim().split('\n').at(-1)!) as { msgsPerSec: number; accepted: number; memory: { rssGrowthMiB: number } };
+    return { msgsPerSec: r.msgsPerSec, accepted: r.accepted, rssGrowthMiB: r.memory.rssGrowthMiB };
+  } catch {
+    return null;
+  }
+}
+
+if (wanted('gossip.ingest')) {
+  const file = gossipFile();
+  if (!existsSync(file)) {
+    console.error(`gossip.ingest: gossip file not found: ${file} (pass --file PATH or set LNTS_GOSSIP_FILE)`);
+    process.exit(1);
+  }
+  const recs = records(new Uint8Array(readFileSync(file)));
+  const crypto = bestBackend();
+  global.gc?.();
+  const rss0 = process.memoryUsage().rss;
+  const graph = new NetworkGraph(chainHash('bitcoin'));
+  const handler = new NetGraphMsgHandler(graph, null, { log() {} }, crypto);
+  const peer = new Uint8Array(33);
+  let accepted = 0;
+  let rejected = 0;
+  const reasons = new Map<string, number>();
+  const t0 = performance.now();
+  for (const rec of recs) {
+    const m = readMessage(rec);
+    const r = m instanceof DecodeError || m.name === 'unknown' ? m : handler.handleGossipMessage(peer, m);
+    if (r === true) accepted++;
+    else {
+      rejected++;
+      const why = r instanceof LightningError ? r.message : r === false ? 'not accepted' : 'decode error';
+      reasons.set(why, (reasons.get(why) ?? 0) + 1);
+    }
+  }
+  const ms = performance.now() - t0;
+  global.gc?.();
+  const rssGrowthMiB = Math.round((process.memoryUsage().rss - rss0) / 1048576);
+  const value = recs.length / (ms / 1000);
+  const ldk = ldkIngest(file);
+  emit({
+    bench: 'gossip.ingest',
+    unit: 'msgs/s',
+    value,
+    ldk: ldk?.msgsPerSec ?? null,
+    ratio: ldk ? value / ldk.msgsPerSec : null,
+    file: basename(file),
+    messages: recs.length,
+    accepted,
+    ldkAccepted: ldk?.accepted ?? null,
+    rejectReasons: Object.fromEntries(reasons),
+    wallMs: Math.round(ms),
+    channels: graph.size.channels,
+    nodes: graph.size.nodes,
+    rssGrowthMiB,
+    ldkRssGrowthMiB: ldk?.rssGrowthMiB ?? null,
+    backend: crypto.name,
+  });
+}
