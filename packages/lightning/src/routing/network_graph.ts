@@ -4,7 +4,11 @@
  * read by the router. Time comes from the caller (`removeStaleChannels(nowSecs)`).
  * @module
  */
+import { DecodeError } from '../util/errors.js';
 import { toHex } from '../util/hex.js';
+import { asDecodeError } from '../util/ser/codec.js';
+import { ByteReader } from '../util/ser/reader.js';
+import { ByteWriter } from '../util/ser/writer.js';
 
 /** One direction's forwarding policy, from its latest `channel_update` (BOLT 7). */
 export interface DirectionalChannelInfo {
@@ -30,6 +34,12 @@ export interface ChannelInfo {
   oneToTwo: DirectionalChannelInfo | undefined;
   /** Policy of node2 → node1. */
   twoToOne: DirectionalChannelInfo | undefined;
+  /**
+   * The `nowSecs` of the first {@link NetworkGraph.removeStaleChannels} that found this channel
+   * with no update at all: the core has no clock, so this is how an announced-but-never-updated
+   * channel ages out (two weeks later) instead of staying forever.
+   */
+  unupdatedSinceSecs: number | undefined;
 }
 
 /** A node from its `node_announcement`, if any. */
@@ -51,6 +61,9 @@ export interface NodeInfo {
 
 /** BOLT 7 §"Recommendations for Routing": a channel with no update for two weeks is stale. */
 export const STALE_CHANNEL_SECS = 14 * 24 * 3600;
+
+/** Format version of {@link NetworkGraph.write}. */
+const GRAPH_VERSION = 1;
 
 /** The network graph. */
 export class NetworkGraph {
@@ -83,18 +96,29 @@ export class NetworkGraph {
   }
 
   /** Adds a channel from a verified `channel_announcement`; false when it was already known. */
-  addChannel(c: Omit<ChannelInfo, 'oneToTwo' | 'twoToOne'>): boolean {
+  addChannel(c: Omit<ChannelInfo, 'oneToTwo' | 'twoToOne' | 'unupdatedSinceSecs'>): boolean {
     if (this.channels.has(c.shortChannelId)) return false;
-    this.channels.set(c.shortChannelId, { ...c, oneToTwo: undefined, twoToOne: undefined });
-    for (const id of [c.node1, c.node2]) {
+    // Node ids are stored once per node (the channel points at the node's copy), and copied out
+    // of the message so a kept view does not pin the whole received buffer.
+    const [node1, node2] = [c.node1, c.node2].map((id) => {
       const k = toHex(id);
       let n = this.nodes.get(k);
       if (!n) {
-        n = { nodeId: id, channels: [], announcement: undefined };
+        n = { nodeId: id.slice(), channels: [], announcement: undefined };
         this.nodes.set(k, n);
       }
       n.channels.push(c.shortChannelId);
-    }
+      return n.nodeId;
+    }) as [Uint8Array, Uint8Array];
+    this.channels.set(c.shortChannelId, {
+      ...c,
+      node1,
+      node2,
+      features: c.features.slice(),
+      oneToTwo: undefined,
+      twoToOne: undefined,
+      unupdatedSinceSecs: undefined,
+    });
     return true;
   }
 
@@ -114,7 +138,7 @@ export class NetworkGraph {
     const n = this.nodes.get(toHex(nodeId));
     if (!n) return false;
     if (n.announcement && n.announcement.timestamp >= a.timestamp) return false;
-    n.announcement = a;
+    n.announcement = { timestamp: a.timestamp, features: a.features.slice(), rgbColor: a.rgbColor.slice(), alias: a.alias.slice(), addresses: a.addresses.slice() };
     return true;
   }
 
@@ -135,17 +159,110 @@ export class NetworkGraph {
 
   /**
    * Prunes channels whose newest update is older than two weeks before `nowSecs` (the caller's
-   * clock; the core reads none). Channels never updated are kept until they are.
+   * clock; the core reads none). A channel with no update at all is removed two weeks after the
+   * first call that saw it so, since its announcement time is not a timestamp anyone signed.
    */
   removeStaleChannels(nowSecs: number): number {
     let removed = 0;
     for (const c of [...this.channels.values()]) {
-      const newest = Math.max(c.oneToTwo?.lastUpdate ?? 0, c.twoToOne?.lastUpdate ?? 0);
-      if (newest > 0 && newest + STALE_CHANNEL_SECS < nowSecs) {
+      let newest = Math.max(c.oneToTwo?.lastUpdate ?? 0, c.twoToOne?.lastUpdate ?? 0);
+      if (newest === 0) {
+        c.unupdatedSinceSecs ??= nowSecs;
+        newest = c.unupdatedSinceSecs;
+      }
+      if (newest + STALE_CHANNEL_SECS < nowSecs) {
         this.removeChannel(c.shortChannelId);
         removed++;
       }
     }
     return removed;
+  }
+
+  /**
+   * Serializes the graph (chain, channels with both policies, node announcements) so a restart
+   * does not need a full gossip resync. Read back with {@link NetworkGraph.read}.
+   */
+  write(): Uint8Array {
+    const w = new ByteWriter(64 + this.channels.size * 160);
+    w.u8(GRAPH_VERSION).bytes(this.chainHash).bigSize(this.channels.size);
+    for (const c of this.channels.values()) {
+      w.u64(c.shortChannelId).bytes(c.node1).bytes(c.node2);
+      w.bigSize(c.features.length).bytes(c.features);
+      w.u8(c.capacitySat === undefined ? 0 : 1);
+      if (c.capacitySat !== undefined) w.u64(c.capacitySat);
+      w.u32(c.unupdatedSinceSecs ?? 0);
+      for (const d of [c.oneToTwo, c.twoToOne]) {
+        w.u8(d ? 1 : 0);
+        if (!d) continue;
+        w.u8(d.enabled ? 1 : 0).u16(d.cltvExpiryDelta).u64(d.htlcMinimumMsat).u64(d.htlcMaximumMsat);
+        w.u32(d.feeBaseMsat).u32(d.feeProportionalMillionths).u32(d.lastUpdate);
+      }
+    }
+    const announced = [...this.nodes.values()].filter((n) => n.announcement);
+    w.bigSize(announced.length);
+    for (const n of announced) {
+      const a = n.announcement!;
+      w.bytes(n.nodeId).u32(a.timestamp);
+      w.bigSize(a.features.length).bytes(a.features).bytes(a.rgbColor).bytes(a.alias);
+      w.bigSize(a.addresses.length).bytes(a.addresses);
+    }
+    return w.finish();
+  }
+
+  /**
+   * Reads a graph written by {@link NetworkGraph.write}.
+   * @returns the graph, or a {@link DecodeError} for malformed or other-version bytes (never throws).
+   */
+  static read(bytes: Uint8Array): NetworkGraph | DecodeError {
+    try {
+      const r = new ByteReader(bytes);
+      const version = r.u8();
+      if (version !== GRAPH_VERSION) return new DecodeError('UnknownVersion', `network graph version ${version}`);
+      const g = new NetworkGraph(r.bytes(32));
+      const channels = r.bigSizeNumber();
+      for (let i = 0; i < channels; i++) {
+        const shortChannelId = r.u64();
+        const node1 = r.bytes(33);
+        const node2 = r.bytes(33);
+        const features = r.bytes(r.bigSizeNumber());
+        const capacitySat = r.u8() === 1 ? r.u64() : undefined;
+        const since = r.u32();
+        if (!g.addChannel({ shortChannelId, node1, node2, features, capacitySat })) {
+          return new DecodeError('InvalidValue', `channel ${shortChannelId} appears twice`);
+        }
+        const c = g.channels.get(shortChannelId)!;
+        c.unupdatedSinceSecs = since === 0 ? undefined : since;
+        for (const direction of [0, 1] as const) {
+          if (r.u8() === 0) continue;
+          const d: DirectionalChannelInfo = {
+            enabled: r.u8() === 1,
+            cltvExpiryDelta: r.u16(),
+            htlcMinimumMsat: r.u64(),
+            htlcMaximumMsat: r.u64(),
+            feeBaseMsat: r.u32(),
+            feeProportionalMillionths: r.u32(),
+            lastUpdate: r.u32(),
+          };
+          if (direction === 0) c.oneToTwo = d;
+          else c.twoToOne = d;
+        }
+      }
+      const nodes = r.bigSizeNumber();
+      for (let i = 0; i < nodes; i++) {
+        const nodeId = r.bytes(33);
+        const timestamp = r.u32();
+        const features = r.bytes(r.bigSizeNumber());
+        const rgbColor = r.bytes(3);
+        const alias = r.bytes(32);
+        const addresses = r.bytes(r.bigSizeNumber());
+        if (!g.updateNode(nodeId, { timestamp, features, rgbColor, alias, addresses })) {
+          return new DecodeError('InvalidValue', 'node announcement for a node without channels, or twice');
+        }
+      }
+      if (!r.isEnd()) return new DecodeError('InvalidValue', 'trailing bytes after the network graph');
+      return g;
+    } catch (e) {
+      return asDecodeError(e);
+    }
   }
 }

@@ -10,7 +10,7 @@ import { ChannelAnnouncement, ChannelUpdate, NodeAnnouncement } from '../../src/
 import { NetGraphMsgHandler } from '../../src/routing/gossip.js';
 import { NetworkGraph } from '../../src/routing/network_graph.js';
 import { compareBytes } from '../../src/util/bytes.js';
-import { LightningError } from '../../src/util/errors.js';
+import { DecodeError, LightningError } from '../../src/util/errors.js';
 import { nullLogger } from '../../src/util/logger.js';
 
 const chain = chainHash('regtest');
@@ -156,5 +156,50 @@ describe('NetGraphMsgHandler (BOLT 7)', () => {
     assert.equal(h.graph.removeStaleChannels(1_000_000 + 14 * 86400 + 1), 1);
     assert.equal(h.graph.channel(21n), undefined);
     assert.ok(h.graph.channel(22n));
+  });
+
+  test('a channel that is never updated ages out two weeks after the first prune that saw it', () => {
+    const h = new NetGraphMsgHandler(new NetworkGraph(chain), null, nullLogger, crypto);
+    h.handleGossipMessage(peer, { name: 'channel_announcement', msg: announcement(0, 1, 31n) });
+    assert.equal(h.graph.removeStaleChannels(5_000_000), 0, 'first sight starts its clock');
+    assert.equal(h.graph.removeStaleChannels(5_000_000 + 14 * 86400), 0, 'exactly two weeks is not yet stale');
+    assert.equal(h.graph.removeStaleChannels(5_000_000 + 14 * 86400 + 1), 1);
+    assert.deepEqual(h.graph.size, { channels: 0, nodes: 0 }, 'nodes without channels go with it');
+  });
+});
+
+describe('NetworkGraph write/read', () => {
+  function filled(): NetworkGraph {
+    const h = new NetGraphMsgHandler(new NetworkGraph(chain), null, nullLogger, crypto);
+    const a = announcement(0, 1, 41n);
+    const b = announcement(1, 2, 42n);
+    for (const m of [a, b]) h.handleGossipMessage(peer, { name: 'channel_announcement', msg: m });
+    h.handleGossipMessage(peer, { name: 'channel_update', msg: update(a, 0, 100, 3) });
+    h.handleGossipMessage(peer, { name: 'channel_update', msg: update(a, 1, 101, 4) });
+    h.handleGossipMessage(peer, { name: 'channel_update', msg: update(b, 1, 102, 5) });
+    h.handleGossipMessage(peer, { name: 'node_announcement', msg: nodeAnn(1, 77) });
+    h.graph.removeStaleChannels(200); // sets nothing: every channel has an update
+    return h.graph;
+  }
+
+  test('round trip keeps channels, both policies, capacities and node announcements', () => {
+    const g = filled();
+    const bytes = g.write();
+    const back = NetworkGraph.read(bytes);
+    assert.ok(back instanceof NetworkGraph);
+    assert.deepEqual(back.size, g.size);
+    for (const c of g.allChannels()) assert.deepEqual(back.channel(c.shortChannelId), c);
+    for (const n of g.allNodes()) assert.deepEqual(back.node(n.nodeId), n);
+    assert.deepEqual(back.write(), bytes, 'writing the read graph gives the same bytes');
+  });
+
+  test('every truncation and a wrong version give a DecodeError, never a throw', () => {
+    const bytes = filled().write();
+    for (let n = 0; n < bytes.length; n++) assert.ok(NetworkGraph.read(bytes.subarray(0, n)) instanceof DecodeError, `truncated to ${n}`);
+    const v = bytes.slice();
+    v[0] = 9;
+    const e = NetworkGraph.read(v);
+    assert.ok(e instanceof DecodeError && e.kind === 'UnknownVersion');
+    assert.ok(NetworkGraph.read(new Uint8Array([...bytes, 0])) instanceof DecodeError, 'trailing bytes');
   });
 });
