@@ -101,6 +101,7 @@ if (wanted('gossip.ingest')) {
     file: basename(file),
     messages: recs.length,
     accepted,
+    rejected,
     ldkAccepted: ldk?.accepted ?? null,
     rejectReasons: Object.fromEntries(reasons),
     wallMs: Math.round(ms),
