@@ -12,11 +12,12 @@ import { type CryptoBackend, sha256d } from '../crypto/backend.js';
 import { Features } from '../ln/features.js';
 import { fundingScript } from '../ln/chan_utils/scripts.js';
 import type { RoutingMessageHandler } from '../ln/msg_handlers.js';
+import { parseAddresses } from '../ln/msgs/address.js';
 import type { Init } from '../ln/msgs/bolt01.js';
 import { ChannelAnnouncement, ChannelUpdate, NodeAnnouncement } from '../ln/msgs/bolt07.js';
 import type { WireMessage } from '../ln/msgs/index.js';
 import { compareBytes, equalBytes } from '../util/bytes.js';
-import { LightningError } from '../util/errors.js';
+import { DecodeError, LightningError } from '../util/errors.js';
 import type { MessageSendEvent } from '../util/events.js';
 import type { Logger } from '../util/logger.js';
 import type { NetworkGraph } from './network_graph.js';
@@ -182,6 +183,18 @@ export class NetGraphMsgHandler implements RoutingMessageHandler {
         send: { channelId: new Uint8Array(32), data: 'Invalid signature on node_announcement' },
       });
     }
-    return this.graph.updateNode(n.nodeId, { timestamp: n.timestamp, features: n.features, rgbColor: n.rgbColor, alias: n.alias, addresses: n.addresses });
+    const parsed = parseAddresses(n.addresses);
+    if (parsed instanceof DecodeError) {
+      // BOLT 7: `addrlen` too short for the descriptors it holds — warn; the message is not used.
+      return new LightningError(`node_announcement addresses: ${parsed.message}`, {
+        kind: 'send-warning',
+        send: { channelId: new Uint8Array(32), data: 'Malformed addresses in node_announcement' },
+        log: 'debug',
+      });
+    }
+    const info = { timestamp: n.timestamp, features: n.features, rgbColor: n.rgbColor, alias: n.alias, addresses: n.addresses, netAddresses: parsed.addresses };
+    if (!this.graph.updateNode(n.nodeId, info)) return false;
+    // BOLT 7: an announcement with more than one DNS hostname is kept but MUST NOT be forwarded.
+    return !parsed.multipleHostnames;
   }
 }

@@ -4,6 +4,7 @@
  * read by the router. Time comes from the caller (`removeStaleChannels(nowSecs)`).
  * @module
  */
+import { type NetAddress, parseAddresses } from '../ln/msgs/address.js';
 import { DecodeError } from '../util/errors.js';
 import { toHex } from '../util/hex.js';
 import { asDecodeError } from '../util/ser/codec.js';
@@ -48,8 +49,10 @@ export interface NodeAnnouncementInfo {
   readonly features: Uint8Array;
   readonly rgbColor: Uint8Array;
   readonly alias: Uint8Array;
-  /** Raw BOLT 7 address descriptors. */
+  /** Raw BOLT 7 address descriptors, as signed (kept for relay). */
   readonly addresses: Uint8Array;
+  /** The usable addresses among them ({@link parseAddresses}: port 0, Tor v2, extra hostnames dropped). */
+  readonly netAddresses: readonly NetAddress[];
 }
 
 /** A node: its channels and its latest announcement. */
@@ -138,7 +141,14 @@ export class NetworkGraph {
     const n = this.nodes.get(toHex(nodeId));
     if (!n) return false;
     if (n.announcement && n.announcement.timestamp >= a.timestamp) return false;
-    n.announcement = { timestamp: a.timestamp, features: a.features.slice(), rgbColor: a.rgbColor.slice(), alias: a.alias.slice(), addresses: a.addresses.slice() };
+    n.announcement = {
+      timestamp: a.timestamp,
+      features: a.features.slice(),
+      rgbColor: a.rgbColor.slice(),
+      alias: a.alias.slice(),
+      addresses: a.addresses.slice(),
+      netAddresses: a.netAddresses,
+    };
     return true;
   }
 
@@ -255,7 +265,9 @@ export class NetworkGraph {
         const rgbColor = r.bytes(3);
         const alias = r.bytes(32);
         const addresses = r.bytes(r.bigSizeNumber());
-        if (!g.updateNode(nodeId, { timestamp, features, rgbColor, alias, addresses })) {
+        const parsed = parseAddresses(addresses);
+        if (parsed instanceof DecodeError) return parsed;
+        if (!g.updateNode(nodeId, { timestamp, features, rgbColor, alias, addresses, netAddresses: parsed.addresses })) {
           return new DecodeError('InvalidValue', 'node announcement for a node without channels, or twice');
         }
       }

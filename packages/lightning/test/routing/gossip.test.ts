@@ -62,7 +62,7 @@ function update(a: ChannelAnnouncement, direction: 0 | 1, timestamp: number, fee
   return { ...unsigned, signature: crypto.signEcdsa(d, nodeKey) };
 }
 
-function nodeAnn(i: number, timestamp: number): NodeAnnouncement {
+function nodeAnn(i: number, timestamp: number, addresses = new Uint8Array(0)): NodeAnnouncement {
   const unsigned: NodeAnnouncement = {
     signature: new Uint8Array(64),
     features: new Uint8Array(0),
@@ -70,7 +70,7 @@ function nodeAnn(i: number, timestamp: number): NodeAnnouncement {
     nodeId: pub(i),
     rgbColor: Uint8Array.of(1, 2, 3),
     alias: new Uint8Array(32).fill(65),
-    addresses: new Uint8Array(0),
+    addresses,
   };
   const d = sha256d(crypto, NodeAnnouncement.encodePayload(unsigned).subarray(64));
   return { ...unsigned, signature: crypto.signEcdsa(d, key(i)) };
@@ -158,6 +158,21 @@ describe('NetGraphMsgHandler (BOLT 7)', () => {
     assert.ok(h.graph.channel(22n));
   });
 
+  test('node_announcement addresses are parsed; a short addrlen warns; two hostnames are kept but not relayed', () => {
+    const h = new NetGraphMsgHandler(new NetworkGraph(chain), null, nullLogger, crypto);
+    h.handleGossipMessage(peer, { name: 'channel_announcement', msg: announcement(0, 1, 51n) });
+    const ip = [1, 10, 0, 0, 1, 0x26, 0x07];
+    const host = (s: string) => [5, s.length, ...[...s].map((c) => c.charCodeAt(0)), 0x26, 0x07];
+    assert.equal(h.handleGossipMessage(peer, { name: 'node_announcement', msg: nodeAnn(0, 10, Uint8Array.from(ip)) }), true);
+    assert.deepEqual(h.graph.node(pub(0))?.announcement?.netAddresses, [{ type: 'ipv4', addr: Uint8Array.of(10, 0, 0, 1), port: 9735 }]);
+    const short = h.handleGossipMessage(peer, { name: 'node_announcement', msg: nodeAnn(0, 11, Uint8Array.from(ip.slice(0, 5))) });
+    assert.ok(short instanceof LightningError && short.action.kind === 'send-warning');
+    assert.equal(h.graph.node(pub(0))?.announcement?.timestamp, 10, 'the malformed announcement is not used');
+    const two = Uint8Array.from([...host('a.example'), ...host('b.example')]);
+    assert.equal(h.handleGossipMessage(peer, { name: 'node_announcement', msg: nodeAnn(0, 12, two) }), false, 'not relayed');
+    assert.deepEqual(h.graph.node(pub(0))?.announcement?.netAddresses, [{ type: 'dns', hostname: 'a.example', port: 9735 }]);
+  });
+
   test('a channel that is never updated ages out two weeks after the first prune that saw it', () => {
     const h = new NetGraphMsgHandler(new NetworkGraph(chain), null, nullLogger, crypto);
     h.handleGossipMessage(peer, { name: 'channel_announcement', msg: announcement(0, 1, 31n) });
@@ -177,7 +192,7 @@ describe('NetworkGraph write/read', () => {
     h.handleGossipMessage(peer, { name: 'channel_update', msg: update(a, 0, 100, 3) });
     h.handleGossipMessage(peer, { name: 'channel_update', msg: update(a, 1, 101, 4) });
     h.handleGossipMessage(peer, { name: 'channel_update', msg: update(b, 1, 102, 5) });
-    h.handleGossipMessage(peer, { name: 'node_announcement', msg: nodeAnn(1, 77) });
+    h.handleGossipMessage(peer, { name: 'node_announcement', msg: nodeAnn(1, 77, Uint8Array.of(1, 127, 0, 0, 1, 0x26, 0x07)) });
     h.graph.removeStaleChannels(200); // sets nothing: every channel has an update
     return h.graph;
   }

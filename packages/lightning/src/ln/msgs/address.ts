@@ -1,13 +1,13 @@
 import { DecodeError } from '../../util/errors.js';
-import type { Coder } from '../../util/ser/codec.js';
-import type { ByteReader } from '../../util/ser/reader.js';
+import { asDecodeError, type Coder } from '../../util/ser/codec.js';
+import { ByteReader } from '../../util/ser/reader.js';
 import type { ByteWriter } from '../../util/ser/writer.js';
 import { fromUtf8, utf8 } from '../../util/bytes.js';
 
 /**
  * A network address as BOLT 7 §"The node_announcement Message" encodes it (also used by
  * `init`'s `remote_addr` TLV, BOLT 1). Unknown address types cannot be skipped (their length is
- * not self-describing), so they stop a list: {@link netAddressList} keeps the rest as opaque bytes.
+ * not self-describing), so they stop a list: {@link parseAddresses} keeps the rest as opaque bytes.
  */
 export type NetAddress =
   | { readonly type: 'ipv4'; readonly addr: Uint8Array; readonly port: number }
@@ -83,4 +83,55 @@ export function ipv4(host: string, port: number): NetAddress {
     throw new TypeError(`not an IPv4 address: ${host}`);
   }
   return { type: 'ipv4', addr: Uint8Array.from(parts), port };
+}
+
+/** What {@link parseAddresses} found in a `node_announcement`'s `addresses`. */
+export interface ParsedAddresses {
+  /** The usable addresses, in order. */
+  readonly addresses: NetAddress[];
+  /** Bytes from the first descriptor of an unknown type on (BOLT 7: ignored, kept for relay). */
+  readonly unknown: Uint8Array;
+  /** More than one DNS hostname was announced: BOLT 7 says such an announcement is not forwarded. */
+  readonly multipleHostnames: boolean;
+}
+
+/**
+ * Reads the `addresses` field of a `node_announcement` as BOLT 7's receiver rules say: Tor v2
+ * (type 3) and addresses with port 0 are skipped, a second DNS hostname is ignored (and flagged),
+ * a hostname that is not printable ASCII is skipped, and an unknown type ends the known part.
+ * @returns a {@link DecodeError} when `addrlen` is too short for a descriptor of a known type
+ *   (the receiver then warns the peer); never throws.
+ */
+export function parseAddresses(bytes: Uint8Array): ParsedAddresses | DecodeError {
+  const addresses: NetAddress[] = [];
+  let multipleHostnames = false;
+  const r = new ByteReader(bytes);
+  try {
+    while (!r.isEnd()) {
+      const start = r.offset;
+      const t = r.u8();
+      if (t === 3) {
+        r.bytes(12);
+        continue;
+      }
+      if (t === 5) {
+        const host = r.bytes(r.u8());
+        const port = r.u16();
+        if (addresses.some((a) => a.type === 'dns')) {
+          multipleHostnames = true;
+          continue;
+        }
+        if (port === 0 || host.length === 0 || host.some((c) => c < 0x21 || c > 0x7e)) continue;
+        addresses.push({ type: 'dns', hostname: fromUtf8(host), port });
+        continue;
+      }
+      if (t !== 1 && t !== 2 && t !== 4) return { addresses, unknown: bytes.slice(start), multipleHostnames };
+      const a = readOne(r, t);
+      if (a.port === 0 && a.type !== 'torv3') continue;
+      addresses.push(a);
+    }
+  } catch (e) {
+    return asDecodeError(e);
+  }
+  return { addresses, unknown: new Uint8Array(0), multipleHostnames };
 }
