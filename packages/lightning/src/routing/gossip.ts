@@ -20,6 +20,7 @@ import { compareBytes, equalBytes } from '../util/bytes.js';
 import { DecodeError, LightningError } from '../util/errors.js';
 import type { MessageSendEvent } from '../util/events.js';
 import type { Logger } from '../util/logger.js';
+import { replyChannelRange, replyShortChannelIds } from './gossip_queries.js';
 import type { NetworkGraph } from './network_graph.js';
 
 function ignore(msg: string, duplicate = false): LightningError {
@@ -59,7 +60,7 @@ export class NetGraphMsgHandler implements RoutingMessageHandler {
     return out;
   }
 
-  handleGossipMessage(_theirNodeId: Uint8Array, m: WireMessage): boolean | LightningError {
+  handleGossipMessage(theirNodeId: Uint8Array, m: WireMessage): boolean | LightningError {
     switch (m.name) {
       case 'channel_announcement':
         return this.onChannelAnnouncement(m.msg);
@@ -67,9 +68,26 @@ export class NetGraphMsgHandler implements RoutingMessageHandler {
         return this.onChannelUpdate(m.msg, m);
       case 'node_announcement':
         return this.onNodeAnnouncement(m.msg);
+      case 'query_channel_range':
+        for (const msg of replyChannelRange(this.graph, m.msg)) {
+          this.pendingEvents.push({ kind: 'send-message', nodeId: theirNodeId, msg: { name: 'reply_channel_range', msg } });
+        }
+        return false;
+      case 'query_short_channel_ids': {
+        const replies = replyShortChannelIds(this.graph, m.msg);
+        if (replies instanceof DecodeError) {
+          return new LightningError(`query_short_channel_ids: ${replies.message}`, {
+            kind: 'send-warning',
+            send: { channelId: new Uint8Array(32), data: 'Malformed query_short_channel_ids' },
+            log: 'debug',
+          });
+        }
+        for (const msg of replies) this.pendingEvents.push({ kind: 'send-message', nodeId: theirNodeId, msg });
+        return false;
+      }
       default:
-        // Gossip queries (BOLT 7 query_*/reply_*) are not handled yet (issue 9 stays
-        // open for them); they are accepted without effect so a peer is not punished.
+        // Replies to queries we send and gossip_timestamp_filter belong to the sync and relay
+        // part, which is not built yet (issue 9 stays open for it); they change nothing here.
         return false;
     }
   }
@@ -86,7 +104,8 @@ export class NetGraphMsgHandler implements RoutingMessageHandler {
     const feats = Features.fromBytes('channel', a.features);
     if (feats.unknownRequiredBits().length > 0) return ignore('channel_announcement requires unknown features');
     // The four signatures cover the message after them (BOLT 7: from `len` of features on).
-    const digest = sha256d(this.crypto, ChannelAnnouncement.encodePayload(a).subarray(256));
+    const payload = ChannelAnnouncement.encodePayload(a);
+    const digest = sha256d(this.crypto, payload.subarray(256));
     if (
       !this.verify(a.nodeSignature1, digest, a.nodeId1) ||
       !this.verify(a.nodeSignature2, digest, a.nodeId2) ||
@@ -99,30 +118,30 @@ export class NetGraphMsgHandler implements RoutingMessageHandler {
         send: { channelId: new Uint8Array(32), data: 'Invalid signature on channel_announcement' },
       });
     }
-    if (!this.chainAccess) return this.addChannel(a, undefined);
+    if (!this.chainAccess) return this.addChannel(a, payload, undefined);
     const r = this.chainAccess.getUtxo(a.chainHash, a.shortChannelId);
     if (r instanceof Promise) {
       this.pending.set(a.shortChannelId, []);
       r.then(
-        (out) => this.finishLookup(a, out),
-        () => this.finishLookup(a, 'UnknownTx'),
+        (out) => this.finishLookup(a, payload, out),
+        () => this.finishLookup(a, payload, 'UnknownTx'),
       );
       return false;
     }
-    return this.checkFunding(a, r);
+    return this.checkFunding(a, payload, r);
   }
 
-  private checkFunding(a: ChannelAnnouncement, r: ChainTxOut | AccessError): boolean | LightningError {
+  private checkFunding(a: ChannelAnnouncement, payload: Uint8Array, r: ChainTxOut | AccessError): boolean | LightningError {
     if (r === 'UnknownChain' || r === 'UnknownTx') return ignore(`funding output lookup: ${r}`);
     const want = p2wshForScript(fundingScript(a.bitcoinKey1, a.bitcoinKey2), this.crypto);
     if (!equalBytes(r.script, want)) return ignore('funding output is not the 2-of-2 of the announced bitcoin keys');
-    return this.addChannel(a, r.value);
+    return this.addChannel(a, payload, r.value);
   }
 
-  private finishLookup(a: ChannelAnnouncement, r: ChainTxOut | AccessError): void {
+  private finishLookup(a: ChannelAnnouncement, payload: Uint8Array, r: ChainTxOut | AccessError): void {
     const waiting = this.pending.get(a.shortChannelId) ?? [];
     this.pending.delete(a.shortChannelId);
-    const ok = this.checkFunding(a, r);
+    const ok = this.checkFunding(a, payload, r);
     if (ok !== true) {
       this.logger.log({ level: 'debug', module: 'gossip', message: `channel ${a.shortChannelId} not added: ${ok instanceof LightningError ? ok.message : 'known'}` });
       return;
@@ -134,8 +153,8 @@ export class NetGraphMsgHandler implements RoutingMessageHandler {
     }
   }
 
-  private addChannel(a: ChannelAnnouncement, capacitySat: bigint | undefined): boolean {
-    return this.graph.addChannel({ shortChannelId: a.shortChannelId, node1: a.nodeId1, node2: a.nodeId2, features: a.features, capacitySat });
+  private addChannel(a: ChannelAnnouncement, announcement: Uint8Array, capacitySat: bigint | undefined): boolean {
+    return this.graph.addChannel({ shortChannelId: a.shortChannelId, node1: a.nodeId1, node2: a.nodeId2, features: a.features, capacitySat, announcement });
   }
 
   private onChannelUpdate(u: ChannelUpdate, m: WireMessage): boolean | LightningError {
@@ -152,7 +171,8 @@ export class NetGraphMsgHandler implements RoutingMessageHandler {
     const current = direction === 0 ? c.oneToTwo : c.twoToOne;
     if (current && current.lastUpdate >= u.timestamp) return ignore('channel_update not newer', true);
     const key = direction === 0 ? c.node1 : c.node2;
-    const digest = sha256d(this.crypto, ChannelUpdate.encodePayload(u).subarray(64));
+    const payload = ChannelUpdate.encodePayload(u);
+    const digest = sha256d(this.crypto, payload.subarray(64));
     if (!this.verify(u.signature, digest, key)) {
       return new LightningError('Invalid signature on channel_update', {
         kind: 'disconnect-with-warning',
@@ -168,6 +188,7 @@ export class NetGraphMsgHandler implements RoutingMessageHandler {
       feeBaseMsat: u.feeBaseMsat,
       feeProportionalMillionths: u.feeProportionalMillionths,
       lastUpdate: u.timestamp,
+      message: payload,
     });
   }
 
@@ -176,7 +197,8 @@ export class NetGraphMsgHandler implements RoutingMessageHandler {
     if (!node) return ignore('node_announcement for a node without channels');
     if (node.announcement && node.announcement.timestamp >= n.timestamp) return ignore('node_announcement not newer', true);
     if (Features.fromBytes('node', n.features).unknownRequiredBits().length > 0) return ignore('node_announcement requires unknown features');
-    const digest = sha256d(this.crypto, NodeAnnouncement.encodePayload(n).subarray(64));
+    const payload = NodeAnnouncement.encodePayload(n);
+    const digest = sha256d(this.crypto, payload.subarray(64));
     if (!this.verify(n.signature, digest, n.nodeId)) {
       return new LightningError('Invalid signature on node_announcement', {
         kind: 'disconnect-with-warning',
@@ -192,7 +214,7 @@ export class NetGraphMsgHandler implements RoutingMessageHandler {
         log: 'debug',
       });
     }
-    const info = { timestamp: n.timestamp, features: n.features, rgbColor: n.rgbColor, alias: n.alias, addresses: n.addresses, netAddresses: parsed.addresses };
+    const info = { timestamp: n.timestamp, features: n.features, rgbColor: n.rgbColor, alias: n.alias, addresses: n.addresses, netAddresses: parsed.addresses, message: payload };
     if (!this.graph.updateNode(n.nodeId, info)) return false;
     // BOLT 7: an announcement with more than one DNS hostname is kept but MUST NOT be forwarded.
     return !parsed.multipleHostnames;

@@ -41,3 +41,4 @@ export {
 export { getRoute } from './router.js';
 export * from './network_graph.js';
 export * from './gossip.js';
+export * from './gossip_queries.js';

@@ -21,6 +21,8 @@ export interface DirectionalChannelInfo {
   readonly feeProportionalMillionths: number;
   /** `timestamp` of the update (seconds). */
   readonly lastUpdate: number;
+  /** The signed `channel_update` payload, kept to answer gossip queries and relay. */
+  readonly message?: Uint8Array;
 }
 
 /** A channel from its `channel_announcement`. `node1` < `node2` (BOLT 7 ordering). */
@@ -31,6 +33,8 @@ export interface ChannelInfo {
   readonly features: Uint8Array;
   /** From the funding output when a `chain.Access` checked it; unknown otherwise. */
   readonly capacitySat: bigint | undefined;
+  /** The signed `channel_announcement` payload, kept to answer gossip queries and relay. */
+  readonly announcement?: Uint8Array;
   /** Policy of node1 → node2 (`channel_flags` direction bit 0). */
   oneToTwo: DirectionalChannelInfo | undefined;
   /** Policy of node2 → node1. */
@@ -53,6 +57,8 @@ export interface NodeAnnouncementInfo {
   readonly addresses: Uint8Array;
   /** The usable addresses among them ({@link parseAddresses}: port 0, Tor v2, extra hostnames dropped). */
   readonly netAddresses: readonly NetAddress[];
+  /** The signed `node_announcement` payload, kept to answer gossip queries and relay. */
+  readonly message?: Uint8Array;
 }
 
 /** A node: its channels and its latest announcement. */
@@ -67,6 +73,16 @@ export const STALE_CHANNEL_SECS = 14 * 24 * 3600;
 
 /** Format version of {@link NetworkGraph.write}. */
 const GRAPH_VERSION = 1;
+
+// Optional kept message bytes: a presence byte, then BigSize length and the bytes.
+function writeOptBytes(w: ByteWriter, b: Uint8Array | undefined): void {
+  w.u8(b ? 1 : 0);
+  if (b) w.bigSize(b.length).bytes(b);
+}
+
+function readOptBytes(r: ByteReader): Uint8Array | undefined {
+  return r.u8() === 1 ? r.bytes(r.bigSizeNumber()) : undefined;
+}
 
 /** The network graph. */
 export class NetworkGraph {
@@ -118,6 +134,7 @@ export class NetworkGraph {
       node1,
       node2,
       features: c.features.slice(),
+      announcement: c.announcement?.slice(),
       oneToTwo: undefined,
       twoToOne: undefined,
       unupdatedSinceSecs: undefined,
@@ -131,8 +148,9 @@ export class NetworkGraph {
     if (!c) return false;
     const cur = direction === 0 ? c.oneToTwo : c.twoToOne;
     if (cur && cur.lastUpdate >= info.lastUpdate) return false;
-    if (direction === 0) c.oneToTwo = info;
-    else c.twoToOne = info;
+    const kept = info.message ? { ...info, message: info.message.slice() } : info;
+    if (direction === 0) c.oneToTwo = kept;
+    else c.twoToOne = kept;
     return true;
   }
 
@@ -148,6 +166,7 @@ export class NetworkGraph {
       alias: a.alias.slice(),
       addresses: a.addresses.slice(),
       netAddresses: a.netAddresses,
+      message: a.message?.slice(),
     };
     return true;
   }
@@ -201,11 +220,13 @@ export class NetworkGraph {
       w.u8(c.capacitySat === undefined ? 0 : 1);
       if (c.capacitySat !== undefined) w.u64(c.capacitySat);
       w.u32(c.unupdatedSinceSecs ?? 0);
+      writeOptBytes(w, c.announcement);
       for (const d of [c.oneToTwo, c.twoToOne]) {
         w.u8(d ? 1 : 0);
         if (!d) continue;
         w.u8(d.enabled ? 1 : 0).u16(d.cltvExpiryDelta).u64(d.htlcMinimumMsat).u64(d.htlcMaximumMsat);
         w.u32(d.feeBaseMsat).u32(d.feeProportionalMillionths).u32(d.lastUpdate);
+        writeOptBytes(w, d.message);
       }
     }
     const announced = [...this.nodes.values()].filter((n) => n.announcement);
@@ -215,6 +236,7 @@ export class NetworkGraph {
       w.bytes(n.nodeId).u32(a.timestamp);
       w.bigSize(a.features.length).bytes(a.features).bytes(a.rgbColor).bytes(a.alias);
       w.bigSize(a.addresses.length).bytes(a.addresses);
+      writeOptBytes(w, a.message);
     }
     return w.finish();
   }
@@ -237,7 +259,8 @@ export class NetworkGraph {
         const features = r.bytes(r.bigSizeNumber());
         const capacitySat = r.u8() === 1 ? r.u64() : undefined;
         const since = r.u32();
-        if (!g.addChannel({ shortChannelId, node1, node2, features, capacitySat })) {
+        const announcement = readOptBytes(r);
+        if (!g.addChannel({ shortChannelId, node1, node2, features, capacitySat, announcement })) {
           return new DecodeError('InvalidValue', `channel ${shortChannelId} appears twice`);
         }
         const c = g.channels.get(shortChannelId)!;
@@ -252,6 +275,7 @@ export class NetworkGraph {
             feeBaseMsat: r.u32(),
             feeProportionalMillionths: r.u32(),
             lastUpdate: r.u32(),
+            message: readOptBytes(r),
           };
           if (direction === 0) c.oneToTwo = d;
           else c.twoToOne = d;
@@ -265,9 +289,10 @@ export class NetworkGraph {
         const rgbColor = r.bytes(3);
         const alias = r.bytes(32);
         const addresses = r.bytes(r.bigSizeNumber());
+        const message = readOptBytes(r);
         const parsed = parseAddresses(addresses);
         if (parsed instanceof DecodeError) return parsed;
-        if (!g.updateNode(nodeId, { timestamp, features, rgbColor, alias, addresses, netAddresses: parsed.addresses })) {
+        if (!g.updateNode(nodeId, { timestamp, features, rgbColor, alias, addresses, netAddresses: parsed.addresses, message })) {
           return new DecodeError('InvalidValue', 'node announcement for a node without channels, or twice');
         }
       }
