@@ -15,7 +15,7 @@ for (const b of benches) {
     // A filter may also name a figure inside a bench (e.g. "crypto.verify"); pass it through.
     if (!filter.split('.')[0] || !name.startsWith(filter.split('.')[0])) continue;
   }
-  const r = spawnSync(process.execPath, ['--conditions=lnts-source', '--import', 'tsx', join(dir, b), filter, ...process.argv.slice(3)], {
+  const r = spawnSync(process.execPath, ['--expose-gc', '--conditions=lnts-source', '--import', 'tsx', join(dir, b), filter, ...process.argv.slice(3)], {
     cwd: root, stdio: 'inherit',
   });
   if (r.status !== 0) failed++;

@@ -70,6 +70,7 @@ if (wanted('gossip.ingest')) {
   const crypto = bestBackend();
   global.gc?.();
   const rss0 = process.memoryUsage().rss;
+  const heap0 = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
   const graph = new NetworkGraph(chainHash('bitcoin'));
   const handler = new NetGraphMsgHandler(graph, null, { log() {} }, crypto);
   const peer = new Uint8Array(33);
@@ -90,6 +91,8 @@ if (wanted('gossip.ingest')) {
   const ms = performance.now() - t0;
   global.gc?.();
   const rssGrowthMiB = Math.round((process.memoryUsage().rss - rss0) / 1048576);
+  // What the graph itself holds once garbage is collected (JS heap + typed-array backing stores).
+  const graphMiB = Math.round((process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers - heap0) / 1048576);
   const value = recs.length / (ms / 1000);
   const ldk = ldkIngest(file);
   emit({
@@ -108,6 +111,8 @@ if (wanted('gossip.ingest')) {
     channels: graph.size.channels,
     nodes: graph.size.nodes,
     rssGrowthMiB,
+    graphMiB,
+    gcExposed: typeof global.gc === 'function',
     ldkRssGrowthMiB: ldk?.rssGrowthMiB ?? null,
     backend: crypto.name,
   });
