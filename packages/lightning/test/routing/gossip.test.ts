@@ -57,6 +57,12 @@ describe('NetGraphMsgHandler (BOLT 7)', () => {
     h = new NetGraphMsgHandler(new NetworkGraph(chain), access({ value: 500_000n, script: new Uint8Array(34) }), nullLogger, crypto);
     const wrong = h.handleGossipMessage(peer, { name: 'channel_announcement', msg: a });
     assert.ok(wrong instanceof LightningError && wrong.action.kind === 'ignore', 'ignored, peer kept');
+    // A funding output smaller than the channel's updates claim: the update is refused.
+    h = new NetGraphMsgHandler(new NetworkGraph(chain), access({ value: 50_000n, script: good }), nullLogger, crypto);
+    assert.equal(h.handleGossipMessage(peer, { name: 'channel_announcement', msg: a }), true);
+    const tooBig = h.handleGossipMessage(peer, { name: 'channel_update', msg: update(a, 0, 10) }); // htlc_maximum 100,000 sat
+    assert.ok(tooBig instanceof LightningError && tooBig.action.kind === 'ignore', 'htlc_maximum_msat above the output value');
+    assert.equal(h.graph.channel(9n)?.oneToTwo, undefined);
     for (const e of ['UnknownTx', 'UnknownChain'] as const) {
       h = new NetGraphMsgHandler(new NetworkGraph(chain), access(e), nullLogger, crypto);
       const r = h.handleGossipMessage(peer, { name: 'channel_announcement', msg: a });
