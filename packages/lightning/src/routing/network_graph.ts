@@ -187,6 +187,22 @@ export class NetworkGraph {
   }
 
   /**
+   * A payment failure reported a channel as failed (BOLT 4 failure codes with the PERM bit, or a
+   * closed channel): a permanent failure removes it; a temporary one is left to the scorer, as the
+   * channel may work again.
+   */
+  channelFailed(scid: bigint, isPermanent: boolean): void {
+    if (isPermanent) this.removeChannel(scid);
+  }
+
+  /** A payment failure reported a node as failed permanently: its channels go with it. */
+  nodeFailed(nodeId: Uint8Array, isPermanent: boolean): void {
+    if (!isPermanent) return;
+    const n = this.nodes.get(toHex(nodeId));
+    if (n) for (const scid of [...n.channels]) this.removeChannel(scid);
+  }
+
+  /**
    * Prunes channels whose newest update is older than two weeks before `nowSecs` (the caller's
    * clock; the core reads none). A channel with no update at all is removed two weeks after the
    * first call that saw it so, since its announcement time is not a timestamp anyone signed.

@@ -114,6 +114,22 @@ describe('NetGraphMsgHandler (BOLT 7)', () => {
     assert.deepEqual(h.graph.node(pub(0))?.announcement?.netAddresses, [{ type: 'dns', hostname: 'a.example', port: 9735 }]);
   });
 
+  test('permanent channel and node failures remove them; temporary ones do not', () => {
+    const h = new NetGraphMsgHandler(new NetworkGraph(chain), null, nullLogger, crypto);
+    for (const [a, b, s] of [[0, 1, 61n], [1, 2, 62n], [2, 3, 63n]] as const) {
+      h.handleGossipMessage(peer, { name: 'channel_announcement', msg: announcement(a, b, s) });
+    }
+    h.graph.channelFailed(61n, false);
+    assert.ok(h.graph.channel(61n), 'temporary failure keeps the channel');
+    h.graph.channelFailed(61n, true);
+    assert.equal(h.graph.channel(61n), undefined);
+    assert.equal(h.graph.node(pub(0)), undefined, 'node 0 had no other channel');
+    h.graph.nodeFailed(pub(2), false);
+    assert.equal(h.graph.size.channels, 2);
+    h.graph.nodeFailed(pub(2), true);
+    assert.deepEqual(h.graph.size, { channels: 0, nodes: 0 });
+  });
+
   test('a channel that is never updated ages out two weeks after the first prune that saw it', () => {
     const h = new NetGraphMsgHandler(new NetworkGraph(chain), null, nullLogger, crypto);
     h.handleGossipMessage(peer, { name: 'channel_announcement', msg: announcement(0, 1, 31n) });
