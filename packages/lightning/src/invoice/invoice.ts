@@ -20,31 +20,12 @@ export const DEFAULT_EXPIRY_SECS = 3600n;
 export const DEFAULT_MIN_FINAL_CLTV_EXPIRY_DELTA = 18n;
 
 /**
- * Everything an {@link Invoice} is made of (the decoder and the builder fill it in); each member
- * is documented on the {@link Invoice} property of the same name.
+ * Everything an {@link Invoice} is made of (the decoder and the builder fill it in): its data
+ * members, each documented on the {@link Invoice} property of the same name.
  */
-export interface InvoiceParts {
-  readonly hrp: string;
-  readonly network: InvoiceNetwork;
-  readonly amountMsat: bigint | undefined;
-  readonly timestamp: number;
-  readonly paymentHash: Uint8Array;
-  readonly paymentSecret: Uint8Array;
-  readonly paymentMetadata: Uint8Array | undefined;
-  readonly payeePubkey: Uint8Array;
-  readonly payeePubkeyExplicit: boolean;
-  readonly description: string | undefined;
-  readonly descriptionHash: Uint8Array | undefined;
-  readonly expirySecs: bigint;
-  readonly minFinalCltvExpiryDelta: bigint;
-  readonly routeHints: readonly RouteHint[];
-  readonly features: Features;
-  readonly fallbacks: readonly Fallback[];
-  readonly rawFields: readonly RawTaggedField[];
-  readonly signature: Uint8Array;
-  readonly recoveryId: number;
-  readonly signingHash: Uint8Array;
-}
+export type InvoiceParts = {
+  readonly [K in keyof Invoice as Invoice[K] extends (...args: never[]) => unknown ? never : K]: Invoice[K];
+};
 
 /**
  * A BOLT 11 invoice whose signature has been checked (BOLT 11 §"Data Part": "A reader MUST check
