@@ -4,11 +4,10 @@
  * Plain data so `monitor_codec.ts` can persist it field by field; `channelmonitor.ts` owns it.
  * @module
  */
-import type { OutPoint, Transaction } from '../bitcoin/tx.js';
+import type { Transaction } from '../bitcoin/tx.js';
 import type { CommitmentHtlc } from '../ln/chan_utils/commitment.js';
 import type { CounterpartyCommitmentSecrets } from '../ln/chan_utils/secrets.js';
-import type { ChannelPublicKeys } from '../sign/interfaces.js';
-import type { CounterpartyCommitmentData, HolderCommitmentData } from './channelmonitor_update.js';
+import type { ChannelMonitorInit, CounterpartyCommitmentData, HolderCommitmentData } from './channelmonitor_update.js';
 import type { BestBlock } from './interfaces.js';
 
 /** A confirmed transaction spending the funding output (BOLT 5 §"General Nomenclature": the channel is closing). */
@@ -45,26 +44,12 @@ export interface PreimageRecord {
 /** Events a monitor queued and the `ChainMonitor` has not yet released (persisted with the monitor so a crash loses none). */
 export type QueuedMonitorEvent = { readonly kind: 'FundingSpent'; readonly spend: FundingSpendInfo } | { readonly kind: 'HolderForceClosed' };
 
-/** Everything one `ChannelMonitor` holds. */
-export interface ChannelMonitorState {
-  readonly channelId: Uint8Array;
-  readonly counterpartyNodeId: Uint8Array;
-  readonly fundingOutpoint: OutPoint;
-  /** The 2-of-2 witness script of the funding output. */
-  readonly fundingScript: Uint8Array;
-  readonly channelValueSatoshis: bigint;
-  readonly keysId: Uint8Array;
-  readonly isOutbound: boolean;
-  readonly anchors: boolean;
-  readonly holderPubkeys: ChannelPublicKeys;
-  readonly counterpartyPubkeys: ChannelPublicKeys;
-  /** `to_self_delay` on our outputs (chosen by the counterparty). */
-  readonly holderToSelfDelay: number;
-  /** `to_self_delay` on theirs (chosen by us). */
-  readonly counterpartyToSelfDelay: number;
-  readonly holderDustLimitSat: bigint;
-  readonly counterpartyDustLimitSat: bigint;
-  readonly destinationScript: Uint8Array;
+/**
+ * Everything one `ChannelMonitor` holds: the channel's fixed parameters as it was created with
+ * them ({@link ChannelMonitorInit}), and the state that updates and the chain change.
+ */
+export interface ChannelMonitorState
+  extends Omit<ChannelMonitorInit, 'shutdownScript' | 'holderCommitment' | 'counterpartyCommitment' | 'bestBlock'> {
   shutdownScript: Uint8Array | undefined;
   latestUpdateId: bigint;
   /** Our latest commitment, signed by the counterparty. */
