@@ -7,35 +7,21 @@ import { OP } from './opcodes.js';
 
 /**
  * CScriptNum encoding (little-endian, sign bit in the top byte, minimal): what `OP_CSV`/`OP_CLTV`
- * arguments and small integers like BOLT 3's `32` look like when pushed.
+ * arguments and small integers like BOLT 3's `32` look like when pushed. Script numbers are at
+ * most 5 bytes where consensus reads them, so any safe integer suffices; larger values are refused.
  */
 export function encodeScriptNum(n: number | bigint): Uint8Array {
-  if (typeof n === 'number' && Number.isSafeInteger(n)) return encodeSmallScriptNum(n);
-  let v = BigInt(n);
-  if (v === 0n) return new Uint8Array(0);
-  const neg = v < 0n;
-  if (neg) v = -v;
-  const out: number[] = [];
-  while (v > 0n) {
-    out.push(Number(v & 0xffn));
-    v >>= 8n;
-  }
-  // The top bit is the sign, so a magnitude that uses it needs one more byte.
-  if (out[out.length - 1]! & 0x80) out.push(neg ? 0x80 : 0);
-  else if (neg) out[out.length - 1]! |= 0x80;
-  return Uint8Array.from(out);
-}
-
-/** {@link encodeScriptNum} without BigInt, for safe integers (every CLTV/CSV argument). */
-function encodeSmallScriptNum(n: number): Uint8Array {
-  if (n === 0) return new Uint8Array(0);
-  const neg = n < 0;
-  let v = neg ? -n : n;
+  const x = Number(n);
+  if (!Number.isSafeInteger(x)) throw new RangeError(`script number out of range: ${n}`);
+  if (x === 0) return new Uint8Array(0);
+  const neg = x < 0;
+  let v = neg ? -x : x;
   const out: number[] = [];
   while (v > 0) {
     out.push(v % 256);
     v = Math.floor(v / 256);
   }
+  // The top bit is the sign, so a magnitude that uses it needs one more byte.
   if (out[out.length - 1]! & 0x80) out.push(neg ? 0x80 : 0);
   else if (neg) out[out.length - 1]! |= 0x80;
   return Uint8Array.from(out);

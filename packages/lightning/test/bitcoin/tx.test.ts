@@ -175,7 +175,7 @@ describe('scripts and encodings', () => {
     const cases: [number, string][] = [[0, ''], [1, '01'], [127, '7f'], [128, '8000'], [144, '9000'], [255, 'ff00'], [256, '0001'], [500, 'f401'], [-1, '81'], [-128, '8080'], [0x7fffffff, 'ffffff7f']];
     for (const [n, hex] of cases) assert.equal(toHex(encodeScriptNum(n)), hex, String(n));
     assert.equal(toHex(new ScriptBuilder().num(0).num(16).num(17).num(-1).build()), '00600111' + '4f');
-    // The number fast path and the bigint path agree.
+    // number and bigint arguments encode alike.
     fc.assert(
       fc.property(fc.integer({ min: -(2 ** 40), max: 2 ** 40 }), (n) => {
         assert.equal(toHex(encodeScriptNum(n)), toHex(encodeScriptNum(BigInt(n))));
