@@ -6,7 +6,6 @@
  * (type 0) exists: type 1 (zlib) MUST NOT be used, so it is refused like any unknown encoding.
  * @module
  */
-
 import {
   ChannelAnnouncement,
   ChannelUpdate,
@@ -18,6 +17,8 @@ import {
 import type { WireMessage } from '../ln/msgs/index.js';
 import { equalBytes } from '../util/bytes.js';
 import { DecodeError } from '../util/errors.js';
+import { toHex } from '../util/hex.js';
+import { asDecodeError } from '../util/ser/codec.js';
 import { ByteReader } from '../util/ser/reader.js';
 import { ByteWriter } from '../util/ser/writer.js';
 import type { NetworkGraph } from './network_graph.js';
@@ -111,14 +112,14 @@ export function replyShortChannelIds(graph: NetworkGraph, q: QueryShortChannelId
     try {
       while (!r.isEnd()) flags.push(r.bigSize());
     } catch (e) {
-      return e instanceof DecodeError ? e : new DecodeError('InvalidValue', String(e));
+      return asDecodeError(e);
     }
     if (flags.length !== scids.length) return new DecodeError('InvalidValue', 'encoded_query_flags does not hold one flag per short_channel_id');
   }
   const out: WireMessage[] = [];
   const nodesSent = new Set<string>();
   const sendNode = (id: Uint8Array) => {
-    const k = String.fromCharCode(...id);
+    const k = toHex(id);
     if (nodesSent.has(k)) return;
     nodesSent.add(k);
     const p = graph.node(id)?.announcement?.message;

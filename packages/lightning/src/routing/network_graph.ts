@@ -80,8 +80,9 @@ function writeOptBytes(w: ByteWriter, b: Uint8Array | undefined): void {
   if (b) w.bigSize(b.length).bytes(b);
 }
 
+// Copied out, so a graph read from a buffer does not keep the whole buffer alive.
 function readOptBytes(r: ByteReader): Uint8Array | undefined {
-  return r.u8() === 1 ? r.bytes(r.bigSizeNumber()) : undefined;
+  return r.u8() === 1 ? r.bytes(r.bigSizeNumber()).slice() : undefined;
 }
 
 /** The network graph. */
