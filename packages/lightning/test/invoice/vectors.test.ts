@@ -6,7 +6,7 @@ import { CHARSET, decodeInvoice, type Invoice, InvoiceError, isHighS, signingDat
 import { utf8 } from '../../src/util/bytes.js';
 import { fromHex, toHex } from '../../src/util/hex.js';
 
-// BOLT 11 §"Examples" and §"Examples of Invalid Invoices", transcribed from ../shared/vectors/bolt11.json.
+// BOLT 11 §"Examples" and §"Examples of Invalid Invoices", transcribed into fixtures from the BOLT 11 vector set.
 interface Hop {
   pubkey: string;
   scid: string;
