@@ -19,7 +19,7 @@ import { type ChannelUpdate, ChannelUpdate as ChannelUpdateMsg } from '../msgs/b
 import { type UserConfig, DEFAULT_USER_CONFIG } from '../../util/config.js';
 import { APIMisuseError, ChannelUnavailable, DecodeError } from '../../util/errors.js';
 import type { Event, EventsProvider, MessageSendEvent } from '../../util/events.js';
-import { toHex } from '../../util/hex.js';
+import { fromHex, toHex } from '../../util/hex.js';
 import type { Logger } from '../../util/logger.js';
 import { decodeValue, encodeValue } from '../../util/ser/value.js';
 import { proposeChannelType } from '../channel/channel_type.js';
@@ -144,7 +144,7 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
         const st = this.channels.get(key)?.state;
         return st?.kind === 'Normal' ? st.commitments.htlc.localNextHtlcId - 1n : -1n;
       },
-      channelId: (key) => fromHexKey(key),
+      channelId: (key) => fromHex(key),
       pushEvent: (ev) => this.events.push(ev),
       findRoute: (params) => {
         const r = getRoute(a.keys.getNodeId(), params, this.listUsableChannels(), a.logger, a.crypto);
@@ -508,7 +508,7 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
     const out: ChannelDetails[] = [];
     for (const [k, e] of this.channels) {
       const peer = this.peers.get(toHex(e.counterpartyNodeId));
-      out.push(channelDetails(e.state, e.counterpartyNodeId, fromHexKey(k), this.best.height, peer?.connected ?? false));
+      out.push(channelDetails(e.state, e.counterpartyNodeId, fromHex(k), this.best.height, peer?.connected ?? false));
     }
     return out;
   }
@@ -867,12 +867,6 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
 /** The P2WSH funding output script `FundingGenerationReady` announced (BOLT 3 §"Funding Transaction Output"). */
 function fundingOutputScript(s: Extract<ChannelState, { kind: 'WaitForFundingTx' }>, crypto: CryptoBackend): Uint8Array {
   return p2wshForScript(fundingScript(s.params.holder.pubkeys.fundingPubkey, s.params.counterparty.pubkeys.fundingPubkey), crypto);
-}
-
-function fromHexKey(k: string): Uint8Array {
-  const out = new Uint8Array(k.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(k.slice(2 * i, 2 * i + 2), 16);
-  return out;
 }
 
 function bytesToU128(b: Uint8Array): bigint {
