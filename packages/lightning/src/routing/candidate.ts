@@ -1,14 +1,15 @@
 /**
  * The channels the router may use, as directed edges (LDK's `CandidateRouteHop`): our own channels
- * (first hops, from `listUsableChannels`) and the private channels of route hints (BOLT 11 `r`).
- * The gossip `NetworkGraph` will add a `public` kind; the search in `router.ts` only sees
- * {@link CandidateHop}s through a {@link CandidateGraph}, so it needs no change for that.
+ * (first hops, from `listUsableChannels`), the private channels of route hints (BOLT 11 `r`), and
+ * the public channels of the gossip `NetworkGraph` (one direction of a channel, with that
+ * direction's `channel_update` policy).
  * @module
  */
 import type { ChannelDetails } from '../ln/channelmanager/details.js';
 import type { Features } from '../ln/features.js';
 import { toHex } from '../util/hex.js';
 import type { RoutingFees } from './fees.js';
+import type { ChannelInfo, StoredChannelPolicy } from './network_graph.js';
 import type { RouteHintHop } from './params.js';
 
 /**
@@ -52,62 +53,52 @@ export type CandidateHop =
       readonly hint: RouteHintHop;
       /** Target node id as bytes (the hint gives the source's; the target is the next hop's). */
       readonly targetPubkey: Uint8Array;
+    }
+  | {
+      readonly kind: 'public';
+      readonly shortChannelId: bigint;
+      readonly channel: ChannelInfo;
+      /** True for node1 → node2 (BOLT 7 direction bit 0). */
+      readonly oneToTwo: boolean;
+      readonly policy: StoredChannelPolicy;
     };
 
 /** Identifies a candidate's liquidity across searches (one per channel direction). */
 export function candidateKey(c: CandidateHop): string {
+  if (c.kind === 'public') return `g:${c.shortChannelId}:${c.oneToTwo ? 0 : 1}`;
   return c.kind === 'first' ? `f:${toHex(c.channel.channelId)}` : `p:${c.shortChannelId}:${c.source}`;
+}
+
+/** The source node id as hex. */
+export function candidateSource(c: CandidateHop): string {
+  return c.kind === 'public' ? toHex(c.oneToTwo ? c.channel.node1 : c.channel.node2) : c.source;
+}
+
+/** The target node id as hex. */
+export function candidateTarget(c: CandidateHop): string {
+  return c.kind === 'public' ? toHex(c.oneToTwo ? c.channel.node2 : c.channel.node1) : c.target;
 }
 
 const NO_FEES: RoutingFees = { feeBaseMsat: 0, feeProportionalMillionths: 0 };
 
 /** The fees `source` charges to forward over this channel. Ours charge nothing: we do not pay ourselves. */
 export function candidateFees(c: CandidateHop): RoutingFees {
-  return c.kind === 'first' ? NO_FEES : c.hint;
+  return c.kind === 'first' ? NO_FEES : c.kind === 'public' ? c.policy : c.hint;
 }
 
 /** The CLTV delta `source` adds to forward over this channel (blocks); 0 for ours. */
 export function candidateCltvDelta(c: CandidateHop): number {
-  return c.kind === 'first' ? 0 : c.hint.cltvExpiryDelta;
-}
-
-/** The most this channel may carry over all parts together (msat), `undefined` when unknown (unbounded). */
-export function candidateCapacityMsat(c: CandidateHop): bigint | undefined {
-  // For first hops the next-HTLC limit is what our balance and the peer's in-flight limit allow;
-  // parts share that balance, so it caps their sum. LDK likewise treats a hint's
-  // htlc_maximum_msat as its capacity (`EffectiveCapacity::HintMaxHTLC`).
-  return c.kind === 'first' ? c.channel.nextOutboundHtlcLimitMsat : c.hint.htlcMaximumMsat;
+  return c.kind === 'first' ? 0 : c.kind === 'public' ? c.policy.cltvExpiryDelta : c.hint.cltvExpiryDelta;
 }
 
 /** The least one HTLC over this channel may carry (msat). */
 export function candidateHtlcMinimumMsat(c: CandidateHop): bigint {
+  if (c.kind === 'public') return c.policy.htlcMinimumMsat;
   return (c.kind === 'first' ? c.channel.nextOutboundHtlcMinimumMsat : c.hint.htlcMinimumMsat) ?? 0n;
 }
 
 /** The target's node id as bytes. */
 export function candidateTargetPubkey(c: CandidateHop): Uint8Array {
+  if (c.kind === 'public') return c.oneToTwo ? c.channel.node2 : c.channel.node1;
   return c.kind === 'first' ? c.channel.counterpartyNodeId : c.targetPubkey;
-}
-
-/** The edges into each node: what a backwards (payee-to-payer) search walks. */
-export interface CandidateGraph {
-  /** Channels whose `target` is `node` (hex), in a fixed order. */
-  inbound(node: string): readonly CandidateHop[];
-}
-
-/** A {@link CandidateGraph} over an explicit list of candidates (first hops and hints). */
-export class ListCandidateGraph implements CandidateGraph {
-  private readonly byTarget = new Map<string, CandidateHop[]>();
-
-  constructor(candidates: Iterable<CandidateHop>) {
-    for (const c of candidates) {
-      const list = this.byTarget.get(c.target);
-      if (list) list.push(c);
-      else this.byTarget.set(c.target, [c]);
-    }
-  }
-
-  inbound(node: string): readonly CandidateHop[] {
-    return this.byTarget.get(node) ?? [];
-  }
 }

@@ -4,13 +4,7 @@
  * scorer join this layer later.
  * @module
  */
-export {
-  type CandidateGraph,
-  type CandidateHop,
-  type FirstHopChannel,
-  ListCandidateGraph,
-  outboundPaymentScid,
-} from './candidate.js';
+export { type CandidateHop, type FirstHopChannel, outboundPaymentScid } from './candidate.js';
 export { RouteNotFound, type RouteNotFoundReason } from './errors.js';
 export { computeFeeMsat, type RoutingFees } from './fees.js';
 export {
@@ -38,7 +32,8 @@ export {
   routeTotalAmountMsat,
   routeTotalFeesMsat,
 } from './route.js';
-export { getRoute } from './router.js';
+export { type GetRouteOptions, getRoute } from './router.js';
+export type { CapacityKind, ChannelUsage, Score, ScoreLookUp, ScoreUpdate } from './scoring/score.js';
 export * from './network_graph.js';
 export * from './gossip.js';
 export * from './gossip_queries.js';

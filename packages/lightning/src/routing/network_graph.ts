@@ -8,6 +8,7 @@ import { type NetAddress, parseAddresses } from '../ln/msgs/address.js';
 import { DecodeError } from '../util/errors.js';
 import { toHex } from '../util/hex.js';
 import { asDecodeError } from '../util/ser/codec.js';
+import { GraphIndex } from './graph_index.js';
 import { ByteReader } from '../util/ser/reader.js';
 import { ByteWriter } from '../util/ser/writer.js';
 
@@ -25,6 +26,15 @@ export interface DirectionalChannelInfo {
   readonly message?: Uint8Array;
 }
 
+/**
+ * A policy as the graph keeps it: the update's fields plus its HTLC limits as numbers (msat,
+ * clamped to `Number.MAX_SAFE_INTEGER`), so the router's inner loop does no bigint arithmetic.
+ */
+export interface StoredChannelPolicy extends DirectionalChannelInfo {
+  readonly htlcMinimum: number;
+  readonly htlcMaximum: number;
+}
+
 /** A channel from its `channel_announcement`. `node1` < `node2` (BOLT 7 ordering). */
 export interface ChannelInfo {
   readonly shortChannelId: bigint;
@@ -33,12 +43,17 @@ export interface ChannelInfo {
   readonly features: Uint8Array;
   /** From the funding output when a `chain.Access` checked it; unknown otherwise. */
   readonly capacitySat: bigint | undefined;
+  /** `capacitySat` in msat as a number, for the router (`undefined` when unknown). */
+  readonly capacityMsat: number | undefined;
   /** The signed `channel_announcement` payload, kept to answer gossip queries and relay. */
   readonly announcement?: Uint8Array;
+  /** {@link NodeInfo.counter} of node1 and node2: the router indexes its arrays by them. */
+  readonly counter1: number;
+  readonly counter2: number;
   /** Policy of node1 → node2 (`channel_flags` direction bit 0). */
-  oneToTwo: DirectionalChannelInfo | undefined;
+  oneToTwo: StoredChannelPolicy | undefined;
   /** Policy of node2 → node1. */
-  twoToOne: DirectionalChannelInfo | undefined;
+  twoToOne: StoredChannelPolicy | undefined;
   /**
    * The `nowSecs` of the first {@link NetworkGraph.removeStaleChannels} that found this channel
    * with no update at all: the core has no clock, so this is how an announced-but-never-updated
@@ -65,7 +80,23 @@ export interface NodeAnnouncementInfo {
 export interface NodeInfo {
   readonly nodeId: Uint8Array;
   readonly channels: bigint[];
+  /** The same channels as objects, so the router walks a node's channels without map lookups. */
+  readonly links: ChannelInfo[];
+  /**
+   * A small integer naming this node while it is in the graph (LDK's `node_counter`), below
+   * {@link NetworkGraph.nodeCounterBound}; reused after the node leaves, so arrays indexed by it stay dense.
+   */
+  readonly counter: number;
   announcement: NodeAnnouncementInfo | undefined;
+}
+
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+function clampedNumber(v: bigint): number {
+  return v > BigInt(MAX_SAFE) ? MAX_SAFE : Number(v);
+}
+
+function storedPolicy(d: DirectionalChannelInfo): StoredChannelPolicy {
+  return { ...d, htlcMinimum: clampedNumber(d.htlcMinimumMsat), htlcMaximum: clampedNumber(d.htlcMaximumMsat) };
 }
 
 /** BOLT 7 §"Recommendations for Routing": a channel with no update for two weeks is stale. */
@@ -89,8 +120,17 @@ function readOptBytes(r: ByteReader): Uint8Array | undefined {
 export class NetworkGraph {
   private readonly channels = new Map<bigint, ChannelInfo>();
   private readonly nodes = new Map<string, NodeInfo>();
+  private readonly freeCounters: number[] = [];
+  private nextCounter = 0;
+  private readonly byCounter: Array<NodeInfo | undefined> = [];
+  private index: GraphIndex | undefined;
 
   constructor(readonly chainHash: Uint8Array) {}
+
+  /** Every {@link NodeInfo.counter} is below this: the size for arrays indexed by node counter. */
+  get nodeCounterBound(): number {
+    return this.nextCounter;
+  }
 
   /** Number of channels and nodes known. */
   get size(): { channels: number; nodes: number } {
@@ -105,6 +145,25 @@ export class NetworkGraph {
     return this.nodes.get(toHex(nodeId));
   }
 
+  /**
+   * The router's typed-array view of the channels ({@link GraphIndex}), built on first use and
+   * after channels were added or removed; policy updates are written into it in place.
+   */
+  routingIndex(): GraphIndex {
+    this.index ??= new GraphIndex(this.nextCounter, this.channels.values(), this.channels.size);
+    return this.index;
+  }
+
+  /** The node with hex id `hex` (the router names nodes by hex). */
+  nodeByHex(hex: string): NodeInfo | undefined {
+    return this.nodes.get(hex);
+  }
+
+  /** The node whose {@link NodeInfo.counter} is `counter`, if it is in the graph. */
+  nodeByCounter(counter: number): NodeInfo | undefined {
+    return this.byCounter[counter];
+  }
+
   /** Every channel (for the router). */
   allChannels(): IterableIterator<ChannelInfo> {
     return this.channels.values();
@@ -116,31 +175,45 @@ export class NetworkGraph {
   }
 
   /** Adds a channel from a verified `channel_announcement`; false when it was already known. */
-  addChannel(c: Omit<ChannelInfo, 'oneToTwo' | 'twoToOne' | 'unupdatedSinceSecs'>): boolean {
+  addChannel(c: Pick<ChannelInfo, 'shortChannelId' | 'node1' | 'node2' | 'features' | 'capacitySat' | 'announcement'>): boolean {
     if (this.channels.has(c.shortChannelId)) return false;
     // Node ids are stored once per node (the channel points at the node's copy), and copied out
     // of the message so a kept view does not pin the whole received buffer.
-    const [node1, node2] = [c.node1, c.node2].map((id) => {
-      const k = toHex(id);
-      let n = this.nodes.get(k);
-      if (!n) {
-        n = { nodeId: id.slice(), channels: [], announcement: undefined };
-        this.nodes.set(k, n);
-      }
-      n.channels.push(c.shortChannelId);
-      return n.nodeId;
-    }) as [Uint8Array, Uint8Array];
-    this.channels.set(c.shortChannelId, {
-      ...c,
-      node1,
-      node2,
+    const n1 = this.nodeFor(c.node1);
+    const n2 = this.nodeFor(c.node2);
+    const info: ChannelInfo = {
+      shortChannelId: c.shortChannelId,
+      node1: n1.nodeId,
+      node2: n2.nodeId,
       features: c.features.slice(),
+      capacitySat: c.capacitySat,
+      capacityMsat: c.capacitySat === undefined ? undefined : clampedNumber(c.capacitySat * 1000n),
       announcement: c.announcement?.slice(),
+      counter1: n1.counter,
+      counter2: n2.counter,
       oneToTwo: undefined,
       twoToOne: undefined,
       unupdatedSinceSecs: undefined,
-    });
+    };
+    for (const n of [n1, n2]) {
+      n.channels.push(c.shortChannelId);
+      n.links.push(info);
+    }
+    this.channels.set(c.shortChannelId, info);
+    this.index = undefined;
     return true;
+  }
+
+  private nodeFor(id: Uint8Array): NodeInfo {
+    const k = toHex(id);
+    let n = this.nodes.get(k);
+    if (!n) {
+      const counter = this.freeCounters.pop() ?? this.nextCounter++;
+      n = { nodeId: id.slice(), channels: [], links: [], counter, announcement: undefined };
+      this.nodes.set(k, n);
+      this.byCounter[counter] = n;
+    }
+    return n;
   }
 
   /** Sets one direction's policy from a verified `channel_update`; false when not newer. */
@@ -149,9 +222,10 @@ export class NetworkGraph {
     if (!c) return false;
     const cur = direction === 0 ? c.oneToTwo : c.twoToOne;
     if (cur && cur.lastUpdate >= info.lastUpdate) return false;
-    const kept = info.message ? { ...info, message: info.message.slice() } : info;
+    const kept = storedPolicy({ ...info, message: info.message?.slice() });
     if (direction === 0) c.oneToTwo = kept;
     else c.twoToOne = kept;
+    this.index?.updatePolicy(c, direction === 0);
     return true;
   }
 
@@ -177,13 +251,21 @@ export class NetworkGraph {
     const c = this.channels.get(scid);
     if (!c) return;
     this.channels.delete(scid);
+    this.index = undefined;
     for (const id of [c.node1, c.node2]) {
       const k = toHex(id);
       const n = this.nodes.get(k);
       if (!n) continue;
       const i = n.channels.indexOf(scid);
-      if (i >= 0) n.channels.splice(i, 1);
-      if (n.channels.length === 0) this.nodes.delete(k);
+      if (i >= 0) {
+        n.channels.splice(i, 1);
+        n.links.splice(i, 1);
+      }
+      if (n.channels.length === 0) {
+        this.nodes.delete(k);
+        this.byCounter[n.counter] = undefined;
+        this.freeCounters.push(n.counter);
+      }
     }
   }
 
@@ -294,8 +376,8 @@ export class NetworkGraph {
             lastUpdate: r.u32(),
             message: readOptBytes(r),
           };
-          if (direction === 0) c.oneToTwo = d;
-          else c.twoToOne = d;
+          if (direction === 0) c.oneToTwo = storedPolicy(d);
+          else c.twoToOne = storedPolicy(d);
         }
       }
       const nodes = r.bigSizeNumber();

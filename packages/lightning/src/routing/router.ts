@@ -1,102 +1,66 @@
 /**
- * `getRoute`: finds a {@link Route} for a payment over our usable channels (first hops) and the
- * payee's route hints (BOLT 11 `r`), with fees and CLTV deltas exactly as forwarding nodes check
- * them (BOLT 7 §"HTLC Fees" and §"The `channel_update` Message" `cltv_expiry_delta`), splitting over several paths when the
- * payee supports `basic_mpp` (BOLT 4 §"Basic Multi-Part Payments").
+ * `getRoute` (LDK's `find_route`): finds a {@link Route} for a payment over the gossip
+ * {@link NetworkGraph}, our usable channels (first hops) and the payee's route hints (BOLT 11 `r`),
+ * with fees and CLTV deltas exactly as forwarding nodes check them (BOLT 7 §"HTLC Fees" and
+ * §"The `channel_update` Message" `cltv_expiry_delta`), scorer penalties added to the cost, and
+ * multi-part splitting when the payee supports `basic_mpp` (BOLT 4 §"Basic Multi-Part Payments").
+ * The search itself is in `search.ts`.
  *
- * The search is LDK's shape (`lightning/src/routing/router.rs` `get_route`): a payee-to-payer
- * Dijkstra over {@link CandidateHop}s, where the label of a node is the amount it must receive to
- * deliver the payment, so each hop's fee is computed on what it forwards (fees run backwards from
- * the recipient). It is the router's first form: the gossip `NetworkGraph` and a scorer plug in as
- * more candidates and a cost term; until then only first hops and hints exist.
- *
- * Unlike a plain Dijkstra (and LDK, which keeps one best path per node), a node may keep a few
- * labels: a dearer one survives when it is better on CLTV or length, so a limit that only bites
- * further upstream does not hide a path that meets it.
- *
- * Deviations from LDK, all deliberate for this form:
- * - no random "shadow" CLTV offset is added (LDK's `add_random_cltv_offset` walks the graph), so
- *   `maxTotalCltvExpiryDelta` is applied exactly, without LDK's 2×40-block headroom;
+ * Deviations from LDK, all deliberate:
+ * - no random "shadow" CLTV offset is added (LDK's `add_random_cltv_offset`), so
+ *   `maxTotalCltvExpiryDelta` is applied exactly, without LDK's 2×40-block headroom; the result is
+ *   a function of the inputs alone (no random seed is needed);
  * - a hop whose `htlc_minimum_msat` exceeds what it would carry is skipped, never overpaid to meet;
- * - multi-part: first the cheapest path carrying everything that is left; when none exists, the
- *   path able to carry the most (ties: cheapest) takes what it can, its liquidity is consumed, and
- *   the search repeats, at most `maxPathCount` times. LDK collects 3× the amount of candidate paths
- *   and picks the cheapest subset; that refinement belongs with the scorer.
+ * - multi-part: first the cheapest path carrying everything; when none exists, the path able to
+ *   carry the most (ties: cheapest) takes what it can, its liquidity is consumed, and the search
+ *   repeats, at most `maxPathCount` times. LDK instead limits each path to a quarter of a
+ *   channel's capacity (`max_channel_saturation_power_of_half`) and collects 3× the amount of
+ *   candidate paths before choosing; a scorer that penalises large shares of a channel (such as
+ *   the probabilistic one) steers us away from saturated channels instead;
+ * - amounts above 2^53 msat (about 90,000 BTC) are refused, as the search computes in doubles.
  * Output is deterministic: every priority comparison is a total order.
  * @module
  */
 import type { CryptoBackend } from '../crypto/backend.js';
-import { MAX_VALUE_MSAT } from '../ln/onion/payload.js';
-import type { Logger } from '../util/logger.js';
+import { Features } from '../ln/features.js';
 import { toHex } from '../util/hex.js';
-import {
-  type CandidateGraph,
-  type CandidateHop,
-  type FirstHopChannel,
-  ListCandidateGraph,
-  candidateCapacityMsat,
-  candidateCltvDelta,
-  candidateFees,
-  candidateHtlcMinimumMsat,
-  candidateKey,
-  candidateTargetPubkey,
-  outboundPaymentScid,
-} from './candidate.js';
+import type { Logger } from '../util/logger.js';
+import { type CandidateHop, type FirstHopChannel, candidateCltvDelta, candidateFees, candidateTargetPubkey, outboundPaymentScid } from './candidate.js';
 import { RouteNotFound, type RouteNotFoundReason } from './errors.js';
 import { computeFeeMsat } from './fees.js';
-import { MinHeap } from './heap.js';
+import type { NetworkGraph } from './network_graph.js';
 import { MAX_PATH_LENGTH_ESTIMATE, type RouteParameters } from './params.js';
 import type { Path, Route, RouteHop } from './route.js';
+import type { ScoreLookUp } from './scoring/score.js';
+import type { GraphIndex } from './graph_index.js';
+import { type Edge, type Found, type Ignored, type Mode, type SearchContext, reachable, search } from './search.js';
 
 const MODULE = 'routing::router';
 
-/** Counts of candidates passed over, for the error message (LDK logs the same counters). */
-interface Ignored {
-  liquidity: number;
-  htlcMinimum: number;
-  cltv: number;
-  pathLength: number;
-  feeLimit: number;
-  previouslyFailed: number;
-}
+/**
+ * Labels a node may keep in the second pass. The first pass is Dijkstra (one label per node, as
+ * LDK); when it found nothing, or a limit that depends on the path so far (CLTV, length, a
+ * channel's HTLC limits, the fee budget) pruned a label, its answer may be missing or not the
+ * cheapest, so a second pass keeps up to this many non-dominated labels per node — a dearer label
+ * survives when it is better on CLTV, length or amount — and the cheaper answer wins.
+ */
+const MAX_LABELS_PER_NODE = 4;
+/**
+ * The second pass is skipped when the first one found a route after creating more labels than
+ * this: on a large graph it would cost several times the first pass for a rarely better answer.
+ */
+const SECOND_PASS_LABEL_BUDGET = 5_000;
+/** A second pass stops after creating this many times the first pass's labels (at least the budget's). */
+const SECOND_PASS_LABEL_FACTOR = 3;
 
-/** A node's best known way to the payee. */
-interface Label {
-  readonly node: string;
-  /** What this label's path delivers to the payee (msat). */
-  readonly valueMsat: bigint;
-  /** What `node` must receive for that (msat); at the payer, what the first HTLC carries. */
-  readonly amountMsat: bigint;
-  /** Sum of CLTV deltas from `node` on, final delta included (blocks). */
-  readonly cltv: number;
-  /** The channels from `node` to the payee, in forward order. */
-  readonly edges: readonly CandidateHop[];
-}
-
-type Mode = 'exact' | 'widest';
-
-interface SearchContext {
-  readonly payer: string;
-  readonly payee: string;
-  readonly graph: CandidateGraph;
-  readonly finalCltv: number;
-  readonly maxCltv: number;
-  readonly maxLength: number;
-  readonly failed: ReadonlySet<bigint>;
-  /** Liquidity already taken by earlier parts, by {@link candidateKey}. */
-  readonly used: Map<string, bigint>;
-  readonly ignored: Ignored;
+/** Options of {@link getRoute}. */
+export interface GetRouteOptions {
+  /** When given, the payer, payee and hint node ids are checked to be curve points. */
+  readonly crypto?: CryptoBackend;
 }
 
 function fee(c: CandidateHop, amountToForward: bigint): bigint {
   return computeFeeMsat(amountToForward, candidateFees(c));
-}
-
-function residual(ctx: SearchContext, c: CandidateHop): bigint | undefined {
-  const cap = candidateCapacityMsat(c);
-  if (cap === undefined) return undefined;
-  const left = cap - (ctx.used.get(candidateKey(c)) ?? 0n);
-  return left < 0n ? 0n : left;
 }
 
 /**
@@ -114,174 +78,29 @@ function carriedAmounts(edges: readonly CandidateHop[], value: bigint): bigint[]
   return out;
 }
 
-function fits(ctx: SearchContext, edges: readonly CandidateHop[], value: bigint): boolean {
-  const carried = carriedAmounts(edges, value);
-  for (let i = 0; i < edges.length; i++) {
-    const r = residual(ctx, edges[i]!);
-    if (r !== undefined && carried[i]! > r) return false;
-  }
-  return true;
-}
-
-/** The largest value ≤ `hi` the channels can carry (fees grow with the value, so it is a bisection); 0 if none. */
-function maxDeliverable(ctx: SearchContext, edges: readonly CandidateHop[], hi: bigint): bigint {
-  if (fits(ctx, edges, hi)) return hi;
-  let lo = 0n;
-  while (hi - lo > 1n) {
-    const mid = (lo + hi) / 2n;
-    if (fits(ctx, edges, mid)) lo = mid;
-    else hi = mid;
-  }
-  return lo;
-}
-
-function compareEdges(a: readonly CandidateHop[], b: readonly CandidateHop[]): number {
-  if (a.length !== b.length) return a.length - b.length;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (x.shortChannelId !== y.shortChannelId) return x.shortChannelId < y.shortChannelId ? -1 : 1;
-    const kx = candidateKey(x);
-    const ky = candidateKey(y);
-    if (kx !== ky) return kx < ky ? -1 : 1;
-  }
-  return 0;
-}
-
-function cmpBig(a: bigint, b: bigint): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Total order: cheaper first (exact), or wider then cheaper (widest); then CLTV, length, channel ids. */
-function labelOrder(mode: Mode): (a: Label, b: Label) => boolean {
-  return (a, b) => {
-    let c = 0;
-    if (mode === 'widest') c = cmpBig(b.valueMsat, a.valueMsat);
-    if (c === 0) c = cmpBig(a.amountMsat - a.valueMsat, b.amountMsat - b.valueMsat);
-    if (c === 0) c = a.cltv - b.cltv;
-    if (c === 0) c = compareEdges(a.edges, b.edges);
-    if (c === 0) c = a.node < b.node ? -1 : a.node > b.node ? 1 : 0;
-    return c < 0;
-  };
-}
-
-/** Extends `l` (at `e.target`) backwards over `e`; `undefined` when a limit forbids it. */
-function extend(ctx: SearchContext, mode: Mode, l: Label, e: CandidateHop, feeBudget: bigint | undefined): Label | undefined {
-  if (ctx.failed.has(e.shortChannelId)) {
-    ctx.ignored.previouslyFailed++;
-    return undefined;
-  }
-  if (l.edges.length + 1 > ctx.maxLength) {
-    ctx.ignored.pathLength++;
-    return undefined;
-  }
-  const edges = [e, ...l.edges];
-  let value = l.valueMsat;
-  let carried: bigint;
-  if (mode === 'exact') {
-    carried = l.amountMsat;
-    const r = residual(ctx, e);
-    if (r !== undefined && carried > r) {
-      ctx.ignored.liquidity++;
-      return undefined;
-    }
-    if (carried < candidateHtlcMinimumMsat(e)) {
-      ctx.ignored.htlcMinimum++;
-      return undefined;
-    }
-  } else {
-    value = maxDeliverable(ctx, edges, value);
-    if (value === 0n) {
-      ctx.ignored.liquidity++;
-      return undefined;
-    }
-    const all = carriedAmounts(edges, value);
-    // A smaller value may fall below a minimum further down the path, so check them all.
-    if (edges.some((x, i) => all[i]! < candidateHtlcMinimumMsat(x))) {
-      ctx.ignored.htlcMinimum++;
-      return undefined;
-    }
-    carried = all[0]!;
-  }
-  // Our own channel charges nothing and adds no delta (we are the sender, not a forwarder).
-  const fromPayer = e.source === ctx.payer;
-  const amountMsat = fromPayer ? carried : carried + fee(e, carried);
-  const cltv = l.cltv + (fromPayer ? 0 : candidateCltvDelta(e));
-  if (cltv > ctx.maxCltv) {
-    ctx.ignored.cltv++;
-    return undefined;
-  }
-  if (feeBudget !== undefined && amountMsat - value > feeBudget) {
-    ctx.ignored.feeLimit++;
-    return undefined;
-  }
-  return { node: e.source, valueMsat: value, amountMsat, cltv, edges };
-}
-
-/**
- * How many labels a node may keep. A node keeps a second, dearer label only when it is better on
- * CLTV or length, so that a limit that bites further upstream (`maxTotalCltvExpiryDelta`,
- * `maxPathLength`) can still be met through it; the cap keeps the search near Dijkstra's cost.
- */
-const MAX_LABELS_PER_NODE = 4;
-
-/** True when `a` is no worse than `b` in everything that limits how a path may be extended. */
-function dominates(mode: Mode, a: Label, b: Label): boolean {
-  const better = mode === 'exact' ? a.amountMsat <= b.amountMsat : a.valueMsat >= b.valueMsat && a.amountMsat - a.valueMsat <= b.amountMsat - b.valueMsat;
-  return better && a.cltv <= b.cltv && a.edges.length <= b.edges.length;
-}
-
-/** True when `node` is already on `l`'s path (paths are simple: no node twice). */
-function onPath(ctx: SearchContext, l: Label, node: string): boolean {
-  return node === l.node || node === ctx.payee || l.edges.some((e) => e.target === node);
-}
-
-/**
- * One payee-to-payer search for `value` msat: labels leave the heap best first, each node keeps
- * the non-dominated ones (at most {@link MAX_LABELS_PER_NODE}), and the first label to reach the
- * payer is the answer; `undefined` when none does.
- */
-function search(ctx: SearchContext, mode: Mode, value: bigint, feeBudget: bigint | undefined): Label | undefined {
-  const heap = new MinHeap<Label>(labelOrder(mode));
-  const kept = new Map<string, Label[]>();
-  const isDominated = (l: Label): boolean => {
-    const ks = kept.get(l.node);
-    return ks !== undefined && (ks.length >= MAX_LABELS_PER_NODE || ks.some((k) => dominates(mode, k, l)));
-  };
-  heap.push({ node: ctx.payee, valueMsat: value, amountMsat: value, cltv: ctx.finalCltv, edges: [] });
-  for (let l = heap.pop(); l !== undefined; l = heap.pop()) {
-    if (isDominated(l)) continue;
-    const ks = kept.get(l.node);
-    if (ks) ks.push(l);
-    else kept.set(l.node, [l]);
-    if (l.node === ctx.payer) return l;
-    for (const e of ctx.graph.inbound(l.node)) {
-      // Only our own channels leave the payer; a hint claiming one is skipped when the graph is built.
-      if (e.source === ctx.payer && e.kind !== 'first') continue;
-      if (onPath(ctx, l, e.source)) continue;
-      const next = extend(ctx, mode, l, e, feeBudget);
-      if (next && !isDominated(next)) heap.push(next);
-    }
-  }
-  return undefined;
+/** Node features from the graph's `node_announcement`, when known. */
+function graphNodeFeatures(graph: NetworkGraph | null, pubkey: Uint8Array): Features | undefined {
+  const a = graph?.node(pubkey)?.announcement;
+  return a ? Features.fromBytes('node', a.features) : undefined;
 }
 
 /** The path for `edges` delivering `value`, with LDK's per-hop fee and CLTV semantics (see `RouteHop`). */
-function buildPath(edges: readonly CandidateHop[], value: bigint, finalCltv: number, params: RouteParameters): Path {
+function buildPath(graph: NetworkGraph | null, edges: readonly CandidateHop[], value: bigint, finalCltv: number, payeeFeatures: Features | undefined): Path {
   const carried = carriedAmounts(edges, value);
   const last = edges.length - 1;
   const hops: RouteHop[] = edges.map((e, i) => {
     const next = edges[i + 1];
+    const pubkey = candidateTargetPubkey(e);
     const hop: RouteHop = {
-      pubkey: candidateTargetPubkey(e),
+      pubkey,
       shortChannelId: e.shortChannelId,
       feeMsat: next ? fee(next, carried[i + 1]!) : value,
       cltvExpiryDelta: next ? candidateCltvDelta(next) : finalCltv,
+      ...(e.kind === 'public' ? { channelFeatures: Features.fromBytes('channel', e.channel.features) } : {}),
     };
     // LDK amends the recipient's node features with its invoice features.
-    const features = i === last ? params.paymentParams.features : undefined;
-    const peerFeatures = e.kind === 'first' ? e.channel.counterpartyFeatures : undefined;
-    const nodeFeatures = features ?? peerFeatures;
+    const nodeFeatures =
+      (i === last ? payeeFeatures : undefined) ?? (e.kind === 'first' ? e.channel.counterpartyFeatures : undefined) ?? graphNodeFeatures(graph, pubkey);
     return nodeFeatures ? { ...hop, nodeFeatures } : hop;
   });
   return { hops };
@@ -294,31 +113,66 @@ function describeIgnored(ig: Ignored): string {
   return parts.length === 0 ? '' : ` (candidates passed over: ${parts.join(', ')})`;
 }
 
+const NONE = Number.POSITIVE_INFINITY;
+
+/** The candidate hop behind a found channel. */
+function hopOf(index: GraphIndex | null, c: Edge | number): CandidateHop {
+  if (typeof c !== 'number') return c.hop;
+  const channel = index!.channel[c]!;
+  const policy = index!.policy(c);
+  return { kind: 'public', shortChannelId: channel.shortChannelId, channel, oneToTwo: policy === channel.oneToTwo, policy };
+}
+
+/** {@link search} in one or two passes (see {@link MAX_LABELS_PER_NODE}). */
+function find(ctx: SearchContext, mode: Mode, value: number, budget: number): Found | undefined {
+  const first = search(ctx, mode, value, budget, 1);
+  if (first.channels && first.labels > SECOND_PASS_LABEL_BUDGET) return first;
+  if (!first.channels && !first.statePruned) return undefined;
+  if (first.channels && !first.statePruned) return first;
+  const second = search(ctx, mode, value, budget, MAX_LABELS_PER_NODE, SECOND_PASS_LABEL_FACTOR * Math.max(first.labels, SECOND_PASS_LABEL_BUDGET));
+  if (!second.channels) return first.channels ? first : undefined;
+  if (!first.channels) return second;
+  // The cheaper (for widest: the wider, then cheaper) of the two.
+  const better = mode === 'widest' && second.value !== first.value ? second.value > first.value : second.amount - second.value < first.amount - first.value;
+  return better ? second : first;
+}
+
 /**
  * Finds a route paying `params.finalValueMsat` to `params.paymentParams.payeePubkey`.
  *
- * Candidates: every usable channel of ours in `firstHops` (named by its real short channel id,
- * else the peer's scid alias; unusable ones and ones with neither id are ignored), and every hop
- * of every route hint, each the channel *from* the hint node towards the next hop with that node's
- * fees (BOLT 11 `r`). A hint hop that starts at us, or that is one of our own channels, is dropped
- * with every hop before it (LDK does the same). Limits: our channels' `nextOutboundHtlcLimitMsat`
- * (shared by all parts), hints' `htlcMaximumMsat`/`htlcMinimumMsat` when known,
- * `maxTotalCltvExpiryDelta` on the sum of a path's deltas including the final one, `maxPathLength`
- * hops, `maxTotalRoutingFeeMsat` over all parts, and `previouslyFailedChannels`.
- * Multi-part only when the payee's features include `basic_mpp` and `maxPathCount` > 1.
+ * Candidates: the public channels of `graph` (each direction with an enabled `channel_update`);
+ * every usable channel of ours in `firstHops` (named by its real short channel id, else the
+ * peer's scid alias; unusable ones and ones with neither id are ignored) — when `firstHops` is
+ * given, the graph's channels out of us are not used, as our own list is the truth about them;
+ * and every hop of every route hint, each the channel *from* the hint node towards the next hop
+ * with that node's fees (BOLT 11 `r`). A hint hop that starts at us, or that is one of our own
+ * channels, is dropped with every hop before it (LDK does the same).
+ *
+ * Limits: our channels' `nextOutboundHtlcLimitMsat` (shared by all parts); each public channel's
+ * `htlc_minimum_msat`, `htlc_maximum_msat` per part and its capacity (or, unknown without a
+ * `chain.Access`, its `htlc_maximum_msat`) over all parts; hints' `htlcMaximumMsat`/`htlcMinimumMsat`
+ * when known; `maxTotalCltvExpiryDelta` on the sum of a path's deltas including the final one;
+ * `maxPathLength` hops; `maxTotalRoutingFeeMsat` over all parts; `previouslyFailedChannels`.
+ * Multi-part only when the payee's features (the invoice's, else its `node_announcement`'s)
+ * include `basic_mpp` and `maxPathCount` > 1.
  *
  * @param payer - our node id (33 bytes).
- * @param firstHops - our channels, typically `listUsableChannels()`.
- * @param crypto - when given, the payer, payee and hint node ids are checked to be curve points.
+ * @param graph - the gossip graph, or `null` to route over first hops and hints only.
+ * @param firstHops - our channels, typically `listUsableChannels()`; `null` to use the graph's
+ *   channels out of `payer` instead.
+ * @param scorer - adds a penalty to each channel's cost (none: fees only).
  * @returns the route (paths deliver exactly `finalValueMsat` together), or {@link RouteNotFound}.
  */
 export function getRoute(
   payer: Uint8Array,
   params: RouteParameters,
-  firstHops: readonly FirstHopChannel[],
+  graph: NetworkGraph | null,
+  firstHops: readonly FirstHopChannel[] | null,
   logger: Logger,
-  crypto?: CryptoBackend,
+  scorer?: ScoreLookUp,
+  options: GetRouteOptions = {},
 ): Route | RouteNotFound {
+  const crypto = options.crypto;
   const pp = params.paymentParams;
   const value = params.finalValueMsat;
   const fail = (reason: RouteNotFoundReason, message: string): RouteNotFound => {
@@ -332,7 +186,7 @@ export function getRoute(
   }
   if (payerHex === payeeHex) return fail('payee-is-payer', 'cannot generate a route to ourselves');
   if (value <= 0n) return fail('invalid-amount', 'cannot send a payment of 0 msat');
-  if (value > MAX_VALUE_MSAT) return fail('invalid-amount', 'cannot route more value than all existing satoshis');
+  if (value > BigInt(Number.MAX_SAFE_INTEGER)) return fail('invalid-amount', 'cannot route more than 2^53 msat in one payment');
   if (pp.maxTotalCltvExpiryDelta <= pp.finalCltvExpiryDelta) {
     return fail(
       'invalid-parameters',
@@ -342,11 +196,35 @@ export function getRoute(
   if (pp.maxPathCount < 1) return fail('invalid-parameters', 'cannot find a route with no paths allowed');
   const maxLength = Math.min(pp.maxPathLength, MAX_PATH_LENGTH_ESTIMATE);
   if (maxLength < 1) return fail('invalid-parameters', 'cannot find a route with no hops allowed');
-  const allowMpp = pp.maxPathCount > 1 && (pp.features?.supports('basic_mpp') ?? false);
+  const payeeFeatures = pp.features ?? graphNodeFeatures(graph, pp.payeePubkey);
+  const allowMpp = pp.maxPathCount > 1 && (payeeFeatures?.supports('basic_mpp') ?? false);
 
-  const candidates: CandidateHop[] = [];
+  // Node indices: the graph's counters, then ids for nodes only our channels or hints name.
+  const index = graph ? graph.routingIndex() : null;
+  const graphBound = index ? index.nodeBound : 0;
+  const extraIds = new Map<string, number>();
+  const indexOf = (hex: string): number => {
+    const n = graph?.nodeByHex(hex);
+    if (n && n.counter < graphBound) return n.counter;
+    let i = extraIds.get(hex);
+    if (i === undefined) {
+      i = graphBound + extraIds.size;
+      extraIds.set(hex, i);
+    }
+    return i;
+  };
+  const payerIndex = indexOf(payerHex);
+  const payeeIndex = indexOf(payeeHex);
+  const extraInbound = new Map<number, Edge[]>();
+  const addExtra = (e: Edge): void => {
+    const list = extraInbound.get(e.target);
+    if (list) list.push(e);
+    else extraInbound.set(e.target, [e]);
+  };
+
   const ourScids = new Map<string, Set<bigint>>();
-  for (const ch of firstHops) {
+  let usableFirstHops = 0;
+  for (const ch of firstHops ?? []) {
     const scid = outboundPaymentScid(ch);
     if (!ch.isUsable || scid === undefined) {
       logger.log({ level: 'trace', module: MODULE, message: `first hop ${toHex(ch.channelId)} ignored: ${ch.isUsable ? 'no short channel id or alias' : 'not usable'}` });
@@ -354,12 +232,28 @@ export function getRoute(
     }
     const target = toHex(ch.counterpartyNodeId);
     if (target === payerHex) return fail('invalid-first-hop', 'a first hop cannot have our node id as its counterparty');
-    candidates.push({ kind: 'first', source: payerHex, target, shortChannelId: scid, channel: ch });
+    const limit = Number(ch.nextOutboundHtlcLimitMsat);
+    addExtra({
+      hop: { kind: 'first', source: payerHex, target, shortChannelId: scid, channel: ch },
+      source: payerIndex,
+      target: indexOf(target),
+      base: 0,
+      prop: 0,
+      cltv: 0,
+      min: Number(ch.nextOutboundHtlcMinimumMsat ?? 0n),
+      max: limit,
+      cap: limit,
+      capacityKind: 'exact',
+      key: ch,
+      oneToTwo: payerHex < target,
+    });
+    usableFirstHops++;
     const set = ourScids.get(target) ?? new Set<bigint>();
     ourScids.set(target, set);
     for (const id of [ch.shortChannelId, ch.outboundScidAlias]) if (id !== undefined) set.add(id);
   }
-  if (candidates.length === 0) return fail('no-first-hops', 'cannot route when there are no usable channels away from us');
+  const fromGraph = firstHops === null && (graph?.nodeByHex(payerHex)?.links.length ?? 0) > 0;
+  if (usableFirstHops === 0 && !fromGraph) return fail('no-first-hops', 'cannot route when there are no usable channels away from us');
 
   for (const hint of pp.routeHints) {
     // Walk backwards from the payee: each hop is the channel from hop.pubkey to the next node.
@@ -377,48 +271,80 @@ export function getRoute(
         });
         break;
       }
-      candidates.push({ kind: 'private', source, target, shortChannelId: hop.shortChannelId, hint: hop, targetPubkey });
+      const max = hop.htlcMaximumMsat === undefined ? NONE : Number(hop.htlcMaximumMsat);
+      addExtra({
+        hop: { kind: 'private', source, target, shortChannelId: hop.shortChannelId, hint: hop, targetPubkey },
+        source: indexOf(source),
+        target: indexOf(target),
+        base: hop.feeBaseMsat,
+        prop: hop.feeProportionalMillionths,
+        cltv: hop.cltvExpiryDelta,
+        min: Number(hop.htlcMinimumMsat ?? 0n),
+        max,
+        cap: max,
+        capacityKind: 'hint',
+        key: `p:${hop.shortChannelId}:${source}`,
+        oneToTwo: source < target,
+      });
     }
   }
 
   const ctx: SearchContext = {
-    payer: payerHex,
-    payee: payeeHex,
-    graph: new ListCandidateGraph(candidates),
+    payer: payerIndex,
+    payee: payeeIndex,
+    nodeCount: graphBound + extraIds.size,
+    index,
+    useGraphFromPayer: firstHops === null,
+    extraInbound,
     finalCltv: pp.finalCltvExpiryDelta,
     maxCltv: pp.maxTotalCltvExpiryDelta,
     maxLength,
     failed: new Set(pp.previouslyFailedChannels),
+    scorer,
     used: new Map(),
     ignored: { liquidity: 0, htlcMinimum: 0, cltv: 0, pathLength: 0, feeLimit: 0, previouslyFailed: 0 },
   };
   logger.log({
     level: 'trace',
     module: MODULE,
-    message: `searching a route to ${payeeHex} for ${value} msat ${allowMpp ? 'with' : 'without'} MPP over ${candidates.length} candidate channels`,
+    message: `searching a route to ${payeeHex} for ${value} msat ${allowMpp ? 'with' : 'without'} MPP over ${graph ? graph.size.channels : 0} public channels, ${usableFirstHops} first hops and ${pp.routeHints.length} hints`,
   });
 
   const limit = params.maxTotalRoutingFeeMsat;
   const paths: Path[] = [];
-  let remaining = value;
-  let fees = 0n;
+  let remaining = Number(value);
+  let fees = 0;
+  const build = (f: Found, delivered: number): Path =>
+    buildPath(
+      graph,
+      f.channels.map((c) => hopOf(index, c)),
+      BigInt(delivered),
+      ctx.finalCltv,
+      payeeFeatures,
+    );
   for (;;) {
-    const budget = limit === undefined ? undefined : limit - fees;
-    const whole = search(ctx, 'exact', remaining, budget);
+    const budget = limit === undefined ? NONE : Number(limit) - fees;
+    const whole = find(ctx, 'exact', remaining, budget);
     if (whole) {
-      paths.push(buildPath(whole.edges, remaining, ctx.finalCltv, params));
+      paths.push(build(whole, remaining));
       break;
     }
+    if (paths.length === 0 && !reachable(ctx)) return fail('no-path', `no path to the payee${describeIgnored(ctx.ignored)}`);
     if (!allowMpp || paths.length + 1 >= pp.maxPathCount) return diagnose(ctx, fail, value, remaining, paths.length, allowMpp, limit);
-    const part = search(ctx, 'widest', remaining, budget);
-    if (!part) return diagnose(ctx, fail, value, remaining, paths.length, allowMpp, limit);
-    paths.push(buildPath(part.edges, part.valueMsat, ctx.finalCltv, params));
-    remaining -= part.valueMsat;
-    fees += part.amountMsat - part.valueMsat;
-    const carried = carriedAmounts(part.edges, part.valueMsat);
-    part.edges.forEach((e, i) => {
-      const k = candidateKey(e);
-      ctx.used.set(k, (ctx.used.get(k) ?? 0n) + carried[i]!);
+    const part = find(ctx, 'widest', remaining, budget);
+    if (!part) return diagnose(ctx, fail, value, remaining, paths.length, allowMpp, limit, paths.length === 0 && budget === NONE);
+    const path = build(part, part.value);
+    paths.push(path);
+    remaining -= part.value;
+    fees += part.amount - part.value;
+    // Consume the liquidity this part uses, so later parts do not count on it.
+    const carried = carriedAmounts(
+      part.channels.map((c) => hopOf(index, c)),
+      BigInt(part.value),
+    );
+    part.channels.forEach((c, i) => {
+      const key = typeof c === 'number' ? c : c.key;
+      ctx.used.set(key, (ctx.used.get(key) ?? 0) + Number(carried[i]!));
     });
   }
   logger.log({ level: 'trace', module: MODULE, message: `found a route of ${paths.length} path(s) to ${payeeHex}` });
@@ -430,16 +356,18 @@ function diagnose(
   ctx: SearchContext,
   fail: (reason: RouteNotFoundReason, message: string) => RouteNotFound,
   value: bigint,
-  remaining: bigint,
+  remaining: number,
   found: number,
   allowMpp: boolean,
   limit: bigint | undefined,
+  noPathKnown = false,
 ): RouteNotFound {
   const ignored = describeIgnored(ctx.ignored);
-  if (limit !== undefined && search(ctx, 'exact', remaining, undefined)) {
+  if (limit !== undefined && ctx.ignored.feeLimit > 0 && find(ctx, 'exact', remaining, NONE)) {
     return fail('fee-limit', `every route for ${value} msat pays more than the fee limit of ${limit} msat${ignored}`);
   }
-  if (found === 0 && !search(ctx, 'widest', value, undefined)) {
+  // No path at all, whatever the amount: the widest search (which ignores only liquidity) fails.
+  if (found === 0 && (noPathKnown || !find(ctx, 'widest', Number(value), NONE))) {
     return fail('no-path', `no path to the payee${ignored}`);
   }
   const why = allowMpp

@@ -51,7 +51,7 @@ test('invoice → route (hint, multi-part) → payloads → stateless verificati
   assert.equal(pp.finalCltvExpiryDelta, 24);
   assert.equal(pp.expiryTime, BigInt(now + 3600));
   // Two channels to the hint node, neither big enough alone: the payment splits.
-  const r = getRoute(US, routeParametersFromPaymentParamsAndValue(pp, amount), [chan(N[0]!, 500_000n), chan(N[0]!, 500_000n)], new MemLogger(), c);
+  const r = getRoute(US, routeParametersFromPaymentParamsAndValue(pp, amount), null, [chan(N[0]!, 500_000n), chan(N[0]!, 500_000n)], new MemLogger(), undefined, { crypto: c });
   assert.ok(!(r instanceof RouteNotFound), r instanceof RouteNotFound ? r.message : '');
   assert.equal(r.paths.length, 2);
   const total = routeTotalAmountMsat(r);

@@ -136,7 +136,7 @@ test('any route found delivers exactly the amount, fits every limit and pays BOL
   let viaHints = 0;
   fc.assert(
     fc.property(scenarioArb, (s) => {
-      const r = getRoute(US, s.params, s.firstHops, new MemLogger(), nobleBackend);
+      const r = getRoute(US, s.params, null, s.firstHops, new MemLogger(), undefined, { crypto: nobleBackend });
       // Completeness where it is obvious: a usable direct channel that fits the whole amount.
       const direct = s.firstHops.some(
         (c) => c.isUsable && outboundPaymentScid(c) !== undefined && hex(c.counterpartyNodeId) === hex(PAYEE) && c.nextOutboundHtlcLimitMsat >= s.params.finalValueMsat && (c.nextOutboundHtlcMinimumMsat ?? 0n) <= s.params.finalValueMsat,
@@ -151,7 +151,7 @@ test('any route found delivers exactly the amount, fits every limit and pays BOL
       if (r.paths.some((p) => p.hops.length > 1)) viaHints++;
       checkRoute(s, r);
       // Deterministic, and independent of the order of the inputs.
-      const again = getRoute(US, { ...s.params, paymentParams: { ...s.params.paymentParams, routeHints: [...s.hints].reverse() } }, [...s.firstHops].reverse(), new MemLogger(), nobleBackend);
+      const again = getRoute(US, { ...s.params, paymentParams: { ...s.params.paymentParams, routeHints: [...s.hints].reverse() } }, null, [...s.firstHops].reverse(), new MemLogger(), undefined, { crypto: nobleBackend });
       assert.ok(!(again instanceof RouteNotFound));
       assert.deepEqual(again.paths, r.paths);
     }),
@@ -166,7 +166,7 @@ test('multi-part: when several direct channels together fit the amount and enoug
       const total = limits.reduce((a, b) => a + b, 0n);
       const firstHops = limits.map((l) => chan(PAYEE, l));
       const pp = paymentParametersFromNodeId(PAYEE, 18, { features: MPP, maxPathCount: limits.length });
-      const r = getRoute(US, { paymentParams: pp, finalValueMsat: value }, firstHops, new MemLogger());
+      const r = getRoute(US, { paymentParams: pp, finalValueMsat: value }, null, firstHops, new MemLogger());
       if (value > total) {
         assert.ok(r instanceof RouteNotFound);
         assert.equal(r.reason, 'insufficient-liquidity');
@@ -200,7 +200,7 @@ test('multi-part over hints: random capacities and fees, every part checked hop 
       const value = (total * BigInt(a.share)) / 100n + 1n;
       const pp = paymentParametersFromNodeId(PAYEE, 18, { features: MPP, routeHints: hints, maxPathCount: a.maxPathCount });
       const s: Scenario = { firstHops, hints, params: { paymentParams: pp, finalValueMsat: value } };
-      const r = getRoute(US, s.params, firstHops, new MemLogger(), nobleBackend);
+      const r = getRoute(US, s.params, null, firstHops, new MemLogger(), undefined, { crypto: nobleBackend });
       if (r instanceof RouteNotFound) {
         assert.ok(['insufficient-liquidity', 'no-path'].includes(r.reason), r.message);
         return;

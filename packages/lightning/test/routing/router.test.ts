@@ -34,13 +34,13 @@ function params(value: bigint, over: Partial<PaymentParameters> = {}, fee?: bigi
 }
 
 function route(p: RouteParameters, firstHops: FirstHopChannel[], payer = US): Route {
-  const r = getRoute(payer, p, firstHops, new MemLogger(), nobleBackend);
+  const r = getRoute(payer, p, null, firstHops, new MemLogger(), undefined, { crypto: nobleBackend });
   if (r instanceof RouteNotFound) assert.fail(`expected a route, got ${r.reason}: ${r.message}`);
   return r;
 }
 
 function noRoute(p: RouteParameters, firstHops: FirstHopChannel[], payer = US): RouteNotFound {
-  const r = getRoute(payer, p, firstHops, new MemLogger(), nobleBackend);
+  const r = getRoute(payer, p, null, firstHops, new MemLogger(), undefined, { crypto: nobleBackend });
   assert.ok(r instanceof RouteNotFound, 'expected no route');
   assert.ok(r instanceof LightningError);
   assert.equal(r.action.kind, 'ignore');

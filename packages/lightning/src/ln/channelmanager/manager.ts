@@ -147,7 +147,7 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
       channelId: (key) => fromHex(key),
       pushEvent: (ev) => this.events.push(ev),
       findRoute: (params) => {
-        const r = getRoute(a.keys.getNodeId(), params, this.listUsableChannels(), a.logger, a.crypto);
+        const r = getRoute(a.keys.getNodeId(), params, null, this.listUsableChannels(), a.logger, undefined, { crypto: a.crypto });
         return r instanceof RouteNotFound ? undefined : r;
       },
       verifyInbound: (hash, secret, total) => {
@@ -573,7 +573,7 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
    * it (LDK's `send_payment` with `RouteParameters`).
    */
   sendPaymentWithRouteParams(paymentHash: Uint8Array, recipient: RecipientFields, paymentId: Uint8Array, params: RouteParameters, retryAttempts = 3): void {
-    const route = getRoute(this.a.keys.getNodeId(), params, this.listUsableChannels(), this.a.logger, this.a.crypto);
+    const route = getRoute(this.a.keys.getNodeId(), params, null, this.listUsableChannels(), this.a.logger, undefined, { crypto: this.a.crypto });
     if (route instanceof RouteNotFound) throw new ChannelUnavailable(`no route: ${route.message}`);
     const total = params.finalValueMsat;
     this.payments.send(paymentId, paymentHash, { ...recipient, totalMsat: total }, route.paths, { attempts: retryAttempts, params });
