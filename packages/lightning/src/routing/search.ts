@@ -365,13 +365,11 @@ export function search(ctx: SearchContext, mode: Mode, value: number, feeBudget:
         statePruned = true;
         return;
       }
-      if (anyUsed || s < 0) {
-        const cap = (s >= 0 ? index!.capacity[s]! : e!.cap) - (anyUsed ? (used.get(s >= 0 ? s : e!.key) ?? 0) : 0);
-        if (carried > cap) {
-          ig.liquidity++;
-          statePruned = true;
-          return;
-        }
+      const cap = (s >= 0 ? index!.capacity[s]! : e!.cap) - (anyUsed ? (used.get(s >= 0 ? s : e!.key) ?? 0) : 0);
+      if (carried > cap) {
+        ig.liquidity++;
+        statePruned = true;
+        return;
       }
       if (carried < (s >= 0 ? index!.htlcMin[s]! : e!.min)) {
         ig.htlcMinimum++;
