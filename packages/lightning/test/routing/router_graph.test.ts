@@ -269,7 +269,9 @@ interface Scenario {
   penalty: number;
 }
 
-function scenario(s: fc.RecordValue<typeof graphArb extends fc.Arbitrary<infer T> ? T : never>): Scenario {
+type RawScenario = typeof graphArb extends fc.Arbitrary<infer T> ? T : never;
+
+function scenario(s: RawScenario): Scenario {
   const g = new NetworkGraph(CHAIN);
   const channels: Scenario['channels'] = [];
   let scid = 0n;
@@ -312,7 +314,7 @@ function checkRoute(s: Scenario, r: Route): void {
   const seen = new Set([from]);
   hops.forEach((h, i) => {
     const d = directed(s, h.shortChannelId, from);
-    assert.ok(d && d.p.enabled, 'each channel exists and is enabled in the direction used');
+    assert.ok(d?.p.enabled, 'each channel exists and is enabled in the direction used');
     assert.equal(d.to, hex(h.pubkey));
     assert.ok(!seen.has(d.to), 'no node twice');
     seen.add(d.to);
@@ -360,7 +362,7 @@ function bruteForce(s: Scenario): bigint | undefined {
     if (path.length >= pp.maxPathLength) return;
     for (const c of s.channels) {
       const d = directed(s, c.scid, node);
-      if (!d || !d.p.enabled || visited.has(d.to)) continue;
+      if (!d?.p.enabled || visited.has(d.to)) continue;
       visited.add(d.to);
       walk(d.to, [...path, { scid: c.scid, ...d }], visited);
       visited.delete(d.to);
