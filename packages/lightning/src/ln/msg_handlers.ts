@@ -8,6 +8,7 @@ import type { LightningError } from '../util/errors.js';
 import type { MessageSendEvent, MessageSendEventsProvider } from '../util/events.js';
 import { Features, providedInitFeatures } from './features.js';
 import type { ErrorMsg, Init } from './msgs/bolt01.js';
+import type { ChannelUpdate } from './msgs/bolt07.js';
 import type { WireMessage } from './msgs/index.js';
 
 /**
@@ -26,6 +27,11 @@ export interface ChannelMessageHandler extends MessageSendEventsProvider {
   handleError(theirNodeId: Uint8Array, msg: ErrorMsg): void;
   /** A BOLT 2 message from the peer. */
   handleChannelMessage(theirNodeId: Uint8Array, m: WireMessage): void;
+  /**
+   * A `channel_update` from the peer (BOLT 7: accept updates for our own channels, even private
+   * ones, to learn the peer's forwarding policy). It also goes to the routing handler.
+   */
+  handleChannelUpdate?(theirNodeId: Uint8Array, msg: ChannelUpdate): void;
   /** Features this handler needs in our `init` to this peer. */
   providedInitFeatures(theirNodeId: Uint8Array): Features;
   /** Features this handler wants in our `node_announcement`. */

@@ -294,6 +294,11 @@ export class PeerManager {
         return err ? this.failPeer(peer, err.action) : undefined;
       }
       case 'gossip': {
+        // BOLT 7: a channel_update for one of our own channels is the peer's policy towards us.
+        if (m.name === 'channel_update' && this.handlers.chanHandler.handleChannelUpdate) {
+          const chan = this.handlers.chanHandler;
+          this.callHandler(peer, () => chan.handleChannelUpdate!(peer.theirNodeId!, m.msg));
+        }
         let res: boolean | LightningError | undefined;
         const err = this.callHandler(peer, () => {
           res = this.routeHandler.handleGossipMessage(peer.theirNodeId!, m);
@@ -519,6 +524,17 @@ export class PeerManager {
           this.broadcast(ev.msg, ev.exceptNodeId);
           for (const p of this.byNodeId.values()) touched.add(p);
           break;
+        case 'broadcast-gossip': {
+          // Our own gossip goes into our graph first and out only if it passes there (LDK does the same).
+          const res = this.routeHandler.handleGossipMessage(this.ourNodeId, ev.msg);
+          if (res instanceof LightningError && res.action.kind !== 'ignore-duplicate-gossip') {
+            this.log('warn', `our own ${ev.msg.name} was refused by the routing handler: ${res.message}`);
+            break;
+          }
+          this.broadcast(ev.msg);
+          for (const p of this.byNodeId.values()) touched.add(p);
+          break;
+        }
         case 'handle-error': {
           const p = this.byNodeId.get(toHex(ev.nodeId));
           if (!p) continue;

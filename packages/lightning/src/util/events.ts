@@ -10,6 +10,13 @@ export type MessageSendEvent =
   | { readonly kind: 'send-message'; readonly nodeId: Uint8Array; readonly msg: WireMessage }
   /** Gossip to relay to every connected peer (except `exceptNodeId`), subject to buffer limits. */
   | { readonly kind: 'broadcast'; readonly msg: WireMessage; readonly exceptNodeId?: Uint8Array }
+  /**
+   * Gossip we originate (our `channel_announcement`, `channel_update`, `node_announcement`):
+   * `PeerManager` first hands it to its routing handler, so our own graph knows our channels, and
+   * relays it unless that handler rejected it (LDK's `BroadcastChannelAnnouncement`,
+   * `BroadcastChannelUpdate`, `BroadcastNodeAnnouncement`).
+   */
+  | { readonly kind: 'broadcast-gossip'; readonly msg: WireMessage }
   /** A protocol violation by `nodeId`: carry out `action` (BOLT 1 §"The error and warning messages"). */
   | { readonly kind: 'handle-error'; readonly nodeId: Uint8Array; readonly action: ErrorAction };
 

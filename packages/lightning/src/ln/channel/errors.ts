@@ -1,13 +1,14 @@
 /**
  * Channel failures (Eclair's `ChannelException`s, LDK's `ChannelError`). `close` fails the channel
  * (BOLT 1 `error`, BOLT 5 "Failing a Channel"); `warn` sends a `warning` and keeps the channel;
- * `ignore` drops the message.
+ * `warn-disconnect` also closes the connection (BOLT 7's answer to bad signatures) and keeps the
+ * channel; `ignore` drops the message.
  * @module
  */
 import { toHex } from '../../util/hex.js';
 
 /** How bad a channel failure is. */
-export type ChannelErrorSeverity = 'close' | 'warn' | 'ignore';
+export type ChannelErrorSeverity = 'close' | 'warn' | 'warn-disconnect' | 'ignore';
 
 /** A channel-level protocol failure, carrying the channel it concerns. */
 export class ChannelError extends Error {

@@ -32,6 +32,8 @@
  * | WaitForChannelReady | funding-confirmed at depth | same, +channel_ready sent |
  * | WaitForChannelReady | channel_ready (and ours sent) | Normal (+ChannelReady) |
  * | WaitForChannelReady | best-block past 2016 unconfirmed (fundee) | Closed (FundingTimedOut) |
+ * | Normal | funding 6 deep (public) | same (+announcement_signatures; see `announcement.ts`) |
+ * | Normal | announcement_signatures ok | same (+announce: channel_announcement complete) |
  * | Normal | close / shutdown | ShutdownPending (+shutdown) |
  * | ShutdownPending | both shutdowns exchanged | Negotiating (+closing_signed if funder) |
  * | Negotiating | closing_signed agreed | Closing (+closing_signed, broadcast) |
@@ -45,13 +47,15 @@
 import type { OutPoint, Transaction } from '../../bitcoin/tx.js';
 import type { ChannelMonitorInit, ChannelMonitorUpdate } from '../../chain/channelmonitor_update.js';
 import type { CryptoBackend } from '../../crypto/backend.js';
-import type { ChannelSigner } from '../../sign/interfaces.js';
+import type { ChannelSigner, KeysInterface } from '../../sign/interfaces.js';
 import type { UserConfig } from '../../util/config.js';
 import type { ClosureReason, Event } from '../../util/events.js';
 import type { Features } from '../features.js';
 import type { ChannelReady, ClosingSigned, OpenChannel, Shutdown, UpdateAddHtlc } from '../msgs/bolt02.js';
 import type { ChannelUpdate } from './htlc/spec.js';
 import type { WireMessage } from '../msgs/index.js';
+import type { AnnouncementSignatures, ChannelAnnouncement } from '../msgs/bolt07.js';
+import type { AnnouncementSigsState } from './announcement.js';
 import type { ChannelType } from './channel_type.js';
 import type { ChannelError } from './errors.js';
 import type { SideParams } from './params.js';
@@ -153,6 +157,11 @@ export type FundedState =
       readonly confirmation: FundingConfirmation | undefined;
       readonly ourReadySent: boolean;
       readonly theirReady: ChannelReady | undefined;
+      /**
+       * The peer's `announcement_signatures`, arrived before we sent `channel_ready`: BOLT 7 says
+       * to defer handling it, so it is replayed once the channel is `Normal`.
+       */
+      readonly deferredAnnouncementSigs: AnnouncementSignatures | undefined;
     }
   | {
       readonly kind: 'Normal';
@@ -161,6 +170,8 @@ export type FundedState =
       readonly commitments: Commitments;
       readonly confirmation: FundingConfirmation | undefined;
       readonly theirScidAlias: bigint | undefined;
+      /** The BOLT 7 `announcement_signatures` exchange (public channels; see `announcement.ts`). */
+      readonly announcementSigs: AnnouncementSigsState;
     }
   | {
       readonly kind: 'ShutdownPending';
@@ -264,7 +275,12 @@ export type ChannelAction =
    */
   | { readonly kind: 'htlcs-committed'; readonly adds: readonly UpdateAddHtlc[]; readonly settled: readonly ChannelUpdate[] }
   /** Our HTLCs that never got signed before the peer disconnected: they were never offered. */
-  | { readonly kind: 'htlcs-dropped'; readonly adds: readonly UpdateAddHtlc[] };
+  | { readonly kind: 'htlcs-dropped'; readonly adds: readonly UpdateAddHtlc[] }
+  /**
+   * Both sides' `announcement_signatures` are in: broadcast this complete `channel_announcement`
+   * and our `channel_update` for the channel (BOLT 7 §"The announcement_signatures Message").
+   */
+  | { readonly kind: 'announce'; readonly announcement: ChannelAnnouncement };
 
 /** The result of one step. */
 export interface Step {
@@ -298,6 +314,8 @@ export interface StepContext {
   readonly shutdownScript: Uint8Array;
   /** Where on-chain claims pay to. */
   readonly destinationScript: Uint8Array;
+  /** Our node key, for the node signature of `announcement_signatures` (BOLT 7). */
+  readonly nodeSigner: Pick<KeysInterface, 'getNodeId' | 'signWithNodeKey'>;
 }
 
 /** True for states that have a funding output (and a monitor). */

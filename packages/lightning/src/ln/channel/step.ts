@@ -10,7 +10,8 @@ import { ChannelError, channelWarning } from './errors.js';
 import { onCloseCommand, onClosingSigned, onShutdown, startNegotiation } from './states/close.js';
 import { forceClose } from './states/force_close.js';
 import { failUnfunded, onAcceptChannel, onFundingCreated, onFundingGenerated, onFundingSigned, acceptInbound, discard } from './states/opening.js';
-import { checkReady, onBestBlock, onChannelReady, onFundingConfirmed, onFundingUnconfirmed } from './states/ready.js';
+import { checkReady, deferAnnouncementSigs, onBestBlock, onChannelReady, onFundingConfirmed, onFundingUnconfirmed } from './states/ready.js';
+import { onAnnouncementSignatures } from './announcement.js';
 import { onConnected, onDisconnected, onReestablish } from './states/reestablish.js';
 import { onAddCommand, onFailCommand, onFulfillCommand, onNormalMessage, onSignCommand, onUpdateFeeCommand } from './states/normal.js';
 import type { ChannelInput, ChannelState, FundedState, Step, StepContext } from './state.js';
@@ -88,7 +89,8 @@ export function step(s: ChannelState, input: ChannelInput, ctx: StepContext): St
     case 'best-block': {
       const f = funded(s);
       if (!f) return stay(s);
-      return rewrap(s, onBestBlock(f, withHeight(ctx, input.height)));
+      // While offline or before channel_reestablish, announcement_signatures waits for the reestablish.
+      return rewrap(s, onBestBlock(f, withHeight(ctx, input.height), s === f));
     }
     case 'funding-spent': {
       const f = funded(s);
@@ -266,6 +268,10 @@ function onFundedMessage(s: FundedState, m: WireMessage, ctx: StepContext): Step
   switch (m.name) {
     case 'channel_ready':
       return onChannelReady(s, m.msg, ctx);
+    case 'announcement_signatures':
+      if (s.kind === 'Normal') return onAnnouncementSignatures(s, m.msg, ctx);
+      // Before our channel_ready: deferred (BOLT 7). After shutdown there is nothing to announce.
+      return deferAnnouncementSigs(s, m.msg);
     case 'shutdown':
       return onShutdown(s, m.msg, ctx);
     case 'closing_signed':

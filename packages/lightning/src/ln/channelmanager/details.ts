@@ -8,6 +8,8 @@ import { shortChannelIdOf, fundingDepth } from '../channel/states/ready.js';
 import { type ChannelState, fundedOf } from '../channel/state.js';
 import type { FundingTxo } from '../../util/events.js';
 import type { HtlcCommitments } from '../channel/htlc/commitments.js';
+import type { ChannelConfig } from '../../util/config.js';
+import type { CounterpartyForwardingInfo } from './channel_update.js';
 
 /** Where a channel is in its shutdown, LDK's `ChannelShutdownState`. */
 export type ChannelShutdownState = 'NotShuttingDown' | 'ShutdownInitiated' | 'ResolvingHTLCs' | 'NegotiatingClosingFee' | 'ShutdownComplete';
@@ -52,6 +54,19 @@ export interface ChannelDetails {
   readonly pendingHtlcs: number;
   /** True while updates or signatures are in flight on this channel (lnts addition). */
   readonly commitmentDanceInProgress: boolean;
+  /** The peer's forwarding policy towards us, from its `channel_update` (BOLT 7; LDK's `counterparty.forwarding_info`). */
+  readonly counterpartyForwardingInfo: CounterpartyForwardingInfo | undefined;
+  /** Our forwarding policy on this channel (`updateChannelConfig` changes it). */
+  readonly config: ChannelConfig | undefined;
+  /** Our `channel_announcement` for it went out (BOLT 7; lnts addition — `isAnnounced` is the announce flag). */
+  readonly announcementBroadcast: boolean;
+}
+
+/** What the manager knows of a channel beyond its state. */
+export interface ChannelGossipDetails {
+  readonly counterpartyForwardingInfo: CounterpartyForwardingInfo | undefined;
+  readonly config: ChannelConfig | undefined;
+  readonly announcementBroadcast: boolean;
 }
 
 function shutdownState(s: ChannelState): ChannelShutdownState | undefined {
@@ -76,6 +91,7 @@ export function channelDetails(
   currentId: Uint8Array,
   bestHeight: number,
   peerConnected: boolean,
+  gossip: ChannelGossipDetails = { counterpartyForwardingInfo: undefined, config: undefined, announcementBroadcast: false },
 ): ChannelDetails {
   const f = fundedOf(s);
   const params = f?.params ?? ('params' in s ? s.params : undefined);
@@ -122,6 +138,7 @@ export function channelDetails(
     state: s.kind,
     pendingHtlcs: f ? f.commitments.htlc.localSpec.htlcs.length : 0,
     commitmentDanceInProgress: f ? danceInProgress(f.commitments.htlc) : false,
+    ...gossip,
   };
 }
 

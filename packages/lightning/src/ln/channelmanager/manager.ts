@@ -14,9 +14,9 @@ import { chainHash as chainHashOf, type Network } from '../../chain/network.js';
 import type { ManyChannelMonitor, MonitorEvent, WatchedMonitor } from '../../chain/watch.js';
 import { type CryptoBackend, sha256d } from '../../crypto/backend.js';
 import type { ChannelSigner, KeysInterface } from '../../sign/interfaces.js';
-import { compareBytes, equalBytes } from '../../util/bytes.js';
-import { type ChannelUpdate, ChannelUpdate as ChannelUpdateMsg } from '../msgs/bolt07.js';
-import { type UserConfig, DEFAULT_USER_CONFIG } from '../../util/config.js';
+import { equalBytes } from '../../util/bytes.js';
+import type { ChannelAnnouncement, ChannelUpdate } from '../msgs/bolt07.js';
+import { type ChannelConfig, type UserConfig, DEFAULT_USER_CONFIG } from '../../util/config.js';
 import { APIMisuseError, ChannelUnavailable, DecodeError } from '../../util/errors.js';
 import type { Event, EventsProvider, MessageSendEvent } from '../../util/events.js';
 import { fromHex, toHex } from '../../util/hex.js';
@@ -25,7 +25,7 @@ import { decodeValue, encodeValue } from '../../util/ser/value.js';
 import { proposeChannelType } from '../channel/channel_type.js';
 import { ChannelError } from '../channel/errors.js';
 import { onOpenChannel, openOutbound } from '../channel/states/opening.js';
-import { type ChannelAction, type ChannelInput, type ChannelState, fundedOf, isFunded, type StepContext } from '../channel/state.js';
+import { type ChannelAction, type ChannelInput, type ChannelState, type FundedState, fundedOf, isFunded, type StepContext } from '../channel/state.js';
 import { step } from '../channel/step.js';
 import { Features, providedInitFeatures } from '../features.js';
 import type { ChannelMessageHandler } from '../msg_handlers.js';
@@ -34,6 +34,20 @@ import type { OpenChannel } from '../msgs/bolt02.js';
 import type { WireMessage } from '../msgs/index.js';
 import { fundingScript } from '../chan_utils/scripts.js';
 import { type ChannelDetails, channelDetails } from './details.js';
+import {
+  buildChannelUpdate,
+  type ChannelGossip,
+  MIN_CLTV_EXPIRY_DELTA,
+  counterpartyForwardingFrom,
+  newChannelGossip,
+  persistedUpdateStatus,
+  tickUpdateStatus,
+  updateScid,
+} from './channel_update.js';
+import { buildNodeAnnouncement, type NodeAnnouncementRequest, nodeAnnouncementRequest } from './node_announcement.js';
+import type { NetAddress } from '../msgs/address.js';
+import { persistedAnnouncementSigs } from '../channel/announcement.js';
+import { writeMessage } from '../msgs/index.js';
 import { type PaymentPath, Payments } from './payments.js';
 import { canSendCommit } from '../channel/htlc/commitments.js';
 import { shortChannelIdOf } from '../channel/states/ready.js';
@@ -66,7 +80,10 @@ interface Entry {
   state: ChannelState;
   readonly signer: ChannelSigner;
   readonly counterpartyNodeId: Uint8Array;
-  readonly config: UserConfig;
+  /** The channel's configuration; its `channelConfig` changes with `updateChannelConfig`. */
+  config: UserConfig;
+  /** Our channel_update bookkeeping and the peer's policy (BOLT 7). */
+  readonly gossip: ChannelGossip;
   /** Monitor operations not yet persisted (0 = the monitor's creation). */
   readonly inFlight: Set<bigint>;
   /** Actions waiting for the monitor operations before them to persist. */
@@ -118,8 +135,14 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
   private readonly inboundKey: ExpandedKey;
   /** Our `init` features: fixed by the config, built once (every step reads them). */
   private readonly ourInitFeatures: Features;
-  /** The newest block timestamp seen: the core's only clock (for invoice expiry). */
+  /** The newest block timestamp seen: the core's only clock (for invoice expiry and gossip timestamps). */
   private highestSeenTimestamp = 0;
+  /** The `timestamp` of our last `node_announcement` (BOLT 7: each must be greater). */
+  private lastNodeAnnouncementTimestamp = 0;
+  /** What `broadcastNodeAnnouncement` last asked for; sent once a channel of ours is announced. */
+  private nodeAnnouncement: NodeAnnouncementRequest | undefined;
+  /** The request above still waits for our first announced channel. */
+  private nodeAnnouncementDeferred = false;
 
   constructor(private readonly a: ChannelManagerArgs<M>) {
     this.inboundKey = new ExpandedKey(a.keys.getInboundPaymentKeyMaterial(), a.crypto);
@@ -133,7 +156,8 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
       ourNodeId: () => a.keys.getNodeId(),
       bestHeight: () => this.best.height,
       entropy: () => a.keys.getSecureRandomBytes(),
-      channelConfig: () => this.config.channelConfig,
+      channelConfig: (key) => this.channels.get(key)?.config.channelConfig ?? this.config.channelConfig,
+      channelUpdateFor: (key, scid) => this.channelUpdateForFailure(key, scid),
       channelByScid: (scid) => this.channelByScid(scid),
       drive: (key, input) => {
         const e = this.channels.get(key);
@@ -209,6 +233,7 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
       },
       shutdownScript: this.a.keys.getShutdownScriptpubkey(),
       destinationScript: this.a.keys.getDestinationScript(),
+      nodeSigner: this.a.keys,
     };
   }
 
@@ -229,6 +254,8 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
     const r = step(e.state, input, this.ctxFor(e, isAnchors));
     if (r instanceof ChannelError) return r;
     const before = currentId(e.state);
+    const wasSyncing = e.state.kind === 'Syncing';
+    const wasFunded = fundedOf(e.state);
     e.state = r.state;
     const after = currentId(e.state);
     if (before && after && !equalBytes(before, after)) {
@@ -236,6 +263,9 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
       this.channels.set(toHex(after), e);
     }
     this.apply(e, r.actions);
+    // Reestablished: tell the peer our current policy again (LDK does too), so its route hints are fresh.
+    if (wasSyncing && e.state.kind === 'Normal') this.sendOurChannelUpdate(e);
+    if (e.state.kind === 'Closed' && wasFunded && e.gossip.announced) this.broadcastClosedUpdate(e, wasFunded);
     if (e.state.kind === 'Closed' && before) {
       this.channels.delete(toHex(before));
       if (after) this.channels.delete(toHex(after));
@@ -298,12 +328,17 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
           const send = { channelId: act.error.channelId, data: act.error.message };
           this.log(act.error.severity === 'close' ? 'warn' : 'debug', act.error.describe(), act.error.channelId);
           if (act.error.severity === 'close') this.msgEvents.push({ kind: 'handle-error', nodeId: e.counterpartyNodeId, action: { kind: 'send-error', send } });
-          else if (act.error.severity === 'warn') {
+          else if (act.error.severity === 'warn-disconnect') {
+            this.msgEvents.push({ kind: 'handle-error', nodeId: e.counterpartyNodeId, action: { kind: 'disconnect-with-warning', send } });
+          } else if (act.error.severity === 'warn') {
             this.msgEvents.push({ kind: 'handle-error', nodeId: e.counterpartyNodeId, action: { kind: 'send-warning', send, log: 'debug' } });
           }
           break;
         }
         case 'rekey':
+          break;
+        case 'announce':
+          this.onChannelAnnounced(e, act.announcement);
           break;
         case 'htlc-fulfilled': {
           const key = this.keyOf(e);
@@ -326,33 +361,147 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
     }
   }
 
-  /** Our `channel_update` for a channel (BOLT 7 §"The channel_update Message"), to its peer only. */
+  // ------------------------------------------------------------------ gossip (BOLT 7)
+
+  private updateSigner() {
+    return { crypto: this.a.crypto, chainHash: this.chainHash, keys: this.a.keys, highestSeenTimestamp: this.highestSeenTimestamp };
+  }
+
+  /** Our `channel_update` (see `channel_update.ts`), if the channel is usable and has an id to name. */
+  private ourChannelUpdate(e: Entry): ChannelUpdate | undefined {
+    const f = fundedOf(e.state);
+    if (f?.kind !== 'Normal') return undefined;
+    return buildChannelUpdate(f, e.gossip, e.config.channelConfig, this.updateSigner());
+  }
+
+  /**
+   * Our `channel_update` sent directly to the peer (BOLT 7: allowed before or without an
+   * announcement; `dont_forward` set), so it can put us in its invoices' route hints.
+   */
   private sendOurChannelUpdate(e: Entry): void {
-    const st = e.state;
-    if (st.kind !== 'Normal') return;
-    const ours = this.a.keys.getNodeId();
-    const direction = compareBytes(ours, e.counterpartyNodeId) < 0 ? 0 : 1;
-    const scid = st.confirmation ? shortChannelIdOf(st.confirmation, st.funding.outpoint.vout) : st.theirScidAlias;
-    if (scid === undefined) return;
-    const cfg = e.config.channelConfig;
-    const maxHtlc = st.params.counterparty.maxHtlcValueInFlightMsat < st.params.valueSat * 1000n ? st.params.counterparty.maxHtlcValueInFlightMsat : st.params.valueSat * 1000n;
-    const unsigned: ChannelUpdate = {
-      signature: new Uint8Array(64),
-      chainHash: this.chainHash,
-      shortChannelId: scid,
-      timestamp: Math.max(1, this.highestSeenTimestamp),
-      messageFlags: 1,
-      channelFlags: direction,
-      cltvExpiryDelta: cfg.cltvExpiryDelta,
-      htlcMinimumMsat: st.params.counterparty.htlcMinimumMsat,
-      feeBaseMsat: cfg.forwardingFeeBaseMsat,
-      feeProportionalMillionths: cfg.forwardingFeeProportionalMillionths,
-      htlcMaximumMsat: maxHtlc,
-    };
-    // The signature covers the message after the signature field (BOLT 7).
-    const digest = sha256d(this.a.crypto, ChannelUpdateMsg.encodePayload(unsigned).subarray(64));
-    const msg: ChannelUpdate = { ...unsigned, signature: this.a.keys.signWithNodeKey(digest) };
-    this.msgEvents.push({ kind: 'send-message', nodeId: e.counterpartyNodeId, msg: { name: 'channel_update', msg } });
+    if (!this.peers.get(toHex(e.counterpartyNodeId))?.connected) return;
+    const msg = this.ourChannelUpdate(e);
+    if (msg) this.msgEvents.push({ kind: 'send-message', nodeId: e.counterpartyNodeId, msg: { name: 'channel_update', msg } });
+  }
+
+  /** Our policy changed: broadcast it for an announced channel, else tell the peer. */
+  private publishOurChannelUpdate(e: Entry): void {
+    if (!e.gossip.announced) {
+      this.sendOurChannelUpdate(e);
+      return;
+    }
+    const msg = this.ourChannelUpdate(e);
+    if (msg) this.msgEvents.push({ kind: 'broadcast-gossip', msg: { name: 'channel_update', msg } });
+  }
+
+  /** Both announcement_signatures are in: the channel_announcement, our update and maybe our node_announcement go out. */
+  private onChannelAnnounced(e: Entry, announcement: ChannelAnnouncement): void {
+    e.gossip.announced = true;
+    this.msgEvents.push({ kind: 'broadcast-gossip', msg: { name: 'channel_announcement', msg: announcement } });
+    this.publishOurChannelUpdate(e);
+    if (this.nodeAnnouncementDeferred && this.nodeAnnouncement) {
+      this.nodeAnnouncementDeferred = false;
+      this.emitNodeAnnouncement(this.nodeAnnouncement);
+    }
+  }
+
+  /** A public channel closed: BOLT 7 lets us say it is disabled for good (LDK does so). */
+  private broadcastClosedUpdate(e: Entry, f: FundedState): void {
+    const msg = buildChannelUpdate(f, e.gossip, e.config.channelConfig, this.updateSigner(), { forceDisabled: true });
+    if (msg) this.msgEvents.push({ kind: 'broadcast-gossip', msg: { name: 'channel_update', msg } });
+  }
+
+  /**
+   * The `channel_update` a forwarding failure carries (BOLT 4 UPDATE codes), named by the id the
+   * onion used: only for announced channels. BOLT 4 deprecates the field (a sender applying it is
+   * fingerprintable) and modern LDK sends none; for a public channel the update is public anyway
+   * and lets the payer retry with our current fees. Empty otherwise.
+   */
+  private channelUpdateForFailure(key: string, scid: bigint): Uint8Array {
+    const e = this.channels.get(key);
+    const f = e ? fundedOf(e.state) : undefined;
+    if (!e || !f || !e.gossip.announced || f.kind !== 'Normal') return new Uint8Array(0);
+    const msg = buildChannelUpdate(f, e.gossip, e.config.channelConfig, this.updateSigner(), { scid });
+    return msg ? writeMessage({ name: 'channel_update', msg }) : new Uint8Array(0);
+  }
+
+  /**
+   * The peer's `channel_update` for a channel we share with it (BOLT 7: accept updates for our
+   * own channels, even private): its fees and CLTV delta towards us, kept for route hints.
+   * `PeerManager` passes every `channel_update` here as well as to the gossip handler.
+   */
+  handleChannelUpdate(theirNodeId: Uint8Array, msg: ChannelUpdate): void {
+    if (!equalBytes(msg.chainHash, this.chainHash)) return;
+    for (const e of this.channels.values()) {
+      if (!equalBytes(e.counterpartyNodeId, theirNodeId)) continue;
+      const f = fundedOf(e.state);
+      if (!f) continue;
+      // The peer names the channel by the real id or by the alias we gave it (BOLT 7).
+      if (msg.shortChannelId !== (f.confirmation ? updateScid(f) : undefined) && msg.shortChannelId !== f.params.ourScidAlias) continue;
+      const r = counterpartyForwardingFrom(msg, f, this.a.keys.getNodeId(), e.gossip.counterpartyForwarding, this.a.crypto);
+      if (typeof r === 'string') this.log('debug', `ignoring the peer's ${r}`, f.funding.channelId);
+      else e.gossip.counterpartyForwarding = r;
+      return;
+    }
+  }
+
+  /**
+   * Changes the forwarding policy (`ChannelConfig`: fees, CLTV delta, ...) of the given channels
+   * with one peer (LDK's `update_partial_channel_config`), and publishes a fresh `channel_update`
+   * (newer timestamp) for each whose gossiped policy changed: broadcast when announced, to the
+   * peer directly otherwise. All or nothing: an unknown channel fails before anything changes.
+   */
+  updateChannelConfig(counterpartyNodeId: Uint8Array, channelIds: readonly Uint8Array[], update: Partial<ChannelConfig>): void {
+    if (update.cltvExpiryDelta !== undefined && update.cltvExpiryDelta < MIN_CLTV_EXPIRY_DELTA) {
+      throw new APIMisuseError(`cltv_expiry_delta ${update.cltvExpiryDelta} is below the minimum of ${MIN_CLTV_EXPIRY_DELTA}`);
+    }
+    const entries = channelIds.map((id) => this.entryFor(id, counterpartyNodeId));
+    for (const e of entries) {
+      e.config = { ...e.config, channelConfig: { ...e.config.channelConfig, ...update } };
+      this.publishOurChannelUpdate(e);
+    }
+  }
+
+  /**
+   * Signs and broadcasts our `node_announcement` (BOLT 7; LDK's
+   * `PeerManager::broadcast_node_announcement`). Features are ours (`providedNodeFeatures`) or'ed
+   * with `extraFeatures` (pass the other handlers' `providedNodeFeatures`). BOLT 7 receivers
+   * ignore nodes without an announced channel, so before our first channel is announced the
+   * request is kept and sent with that announcement (`'deferred'`). Each call makes a new
+   * announcement with a greater timestamp: `max(last + 1, newest block time)`, since the core has
+   * no clock (LDK counts up from the time its PeerManager was created).
+   * @throws {APIMisuseError} for what BOLT 7 forbids (see `nodeAnnouncementRequest`).
+   */
+  broadcastNodeAnnouncement(rgb: Uint8Array, alias: Uint8Array | string, addresses: readonly NetAddress[], extraFeatures?: Features): 'broadcast' | 'deferred' {
+    const features = extraFeatures ? this.providedNodeFeatures().or(extraFeatures) : this.providedNodeFeatures();
+    const req = nodeAnnouncementRequest(rgb, alias, addresses, features);
+    this.nodeAnnouncement = req;
+    const announced = [...this.channels.values()].some((e) => e.gossip.announced && fundedOf(e.state) !== undefined);
+    if (!announced) {
+      this.nodeAnnouncementDeferred = true;
+      return 'deferred';
+    }
+    this.nodeAnnouncementDeferred = false;
+    this.emitNodeAnnouncement(req);
+    return 'broadcast';
+  }
+
+  private emitNodeAnnouncement(req: NodeAnnouncementRequest): void {
+    this.lastNodeAnnouncementTimestamp = Math.max(this.lastNodeAnnouncementTimestamp + 1, this.highestSeenTimestamp);
+    const msg = buildNodeAnnouncement(req, this.lastNodeAnnouncementTimestamp, this.a.keys, this.a.crypto);
+    this.msgEvents.push({ kind: 'broadcast-gossip', msg: { name: 'node_announcement', msg } });
+  }
+
+  /** LDK's tick-driven enable/disable: an announced channel's update flips after a few ticks of (un)reachability. */
+  private tickChannelUpdate(e: Entry): void {
+    const f = fundedOf(e.state);
+    if (f?.kind !== 'Normal') return;
+    const live = e.state.kind === 'Normal' && this.peers.get(toHex(e.counterpartyNodeId))?.connected === true;
+    const t = tickUpdateStatus(e.gossip.status, live);
+    e.gossip.status = t.status;
+    if (!t.changed || !e.gossip.announced) return;
+    const msg = buildChannelUpdate(f, e.gossip, e.config.channelConfig, this.updateSigner(), { forceDisabled: t.status.kind === 'Disabled' });
+    if (msg) this.msgEvents.push({ kind: 'broadcast-gossip', msg: { name: 'channel_update', msg } });
   }
 
   private keyOf(e: Entry): string | undefined {
@@ -409,7 +558,7 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
       scidPrivacy: cfg.channelHandshakeConfig.negotiateScidPrivacy,
     });
     const temporaryChannelId = this.a.keys.getSecureRandomBytes();
-    const e: Entry = { state: { kind: 'Closed', reason: { kind: 'DisconnectedPeer' } }, signer, counterpartyNodeId: theirNodeId, config: cfg, inFlight: new Set(), held: [], frozen: false };
+    const e: Entry = { state: { kind: 'Closed', reason: { kind: 'DisconnectedPeer' } }, signer, counterpartyNodeId: theirNodeId, config: cfg, gossip: newChannelGossip(), inFlight: new Set(), held: [], frozen: false };
     const r = openOutbound(
       { counterpartyNodeId: theirNodeId, valueSat, pushMsat, userChannelId, temporaryChannelId, keysId, channelType, scidAlias: this.newAlias() },
       this.ctxFor(e, channelType.anchors),
@@ -508,7 +657,8 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
     const out: ChannelDetails[] = [];
     for (const [k, e] of this.channels) {
       const peer = this.peers.get(toHex(e.counterpartyNodeId));
-      out.push(channelDetails(e.state, e.counterpartyNodeId, fromHex(k), this.best.height, peer?.connected ?? false));
+      const gossip = { counterpartyForwardingInfo: e.gossip.counterpartyForwarding, config: e.config.channelConfig, announcementBroadcast: e.gossip.announced };
+      out.push(channelDetails(e.state, e.counterpartyNodeId, fromHex(k), this.best.height, peer?.connected ?? false, gossip));
     }
     return out;
   }
@@ -560,8 +710,17 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
       if (c.isAnnounced) continue;
       const scid = c.outboundScidAlias ?? c.shortChannelId;
       if (scid === undefined) continue;
-      // The peer's forwarding policy comes with its channel_update (gossip); LDK's defaults until then.
-      b.routeHint([{ pubkey: c.counterpartyNodeId, shortChannelId: scid, feeBaseMsat: 1000, feeProportionalMillionths: 0, cltvExpiryDelta: 72 }]);
+      // The peer's forwarding policy from its channel_update (BOLT 7); LDK's defaults until one came.
+      const fwd = c.counterpartyForwardingInfo;
+      b.routeHint([
+        {
+          pubkey: c.counterpartyNodeId,
+          shortChannelId: scid,
+          feeBaseMsat: fwd?.feeBaseMsat ?? 1000,
+          feeProportionalMillionths: fwd?.feeProportionalMillionths ?? 0,
+          cltvExpiryDelta: fwd?.cltvExpiryDelta ?? 72,
+        },
+      ]);
     }
     const inv = b.buildSignedWith((h) => this.a.keys.signInvoiceDigest(h));
     if (inv instanceof InvoiceError) throw new APIMisuseError(`cannot build the invoice: ${inv.message}`);
@@ -623,10 +782,15 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
   }
 
   /**
-   * Call about once a minute (LDK's `timer_tick_occurred`): ages unfunded channels out.
+   * Call about once a minute (LDK's `timer_tick_occurred`): ages unfunded channels out, and
+   * broadcasts an announced channel disabled after `DISABLE_GOSSIP_TICKS` ticks without
+   * its peer (enabled again after `ENABLE_GOSSIP_TICKS` with it).
    */
   timerTickOccurred(): void {
-    for (const e of [...this.channels.values()]) this.drive(e, { kind: 'timer-tick' });
+    for (const e of [...this.channels.values()]) {
+      this.drive(e, { kind: 'timer-tick' });
+      this.tickChannelUpdate(e);
+    }
     this.payments.onTimerTick();
   }
 
@@ -653,7 +817,7 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
       e.held = e.held.filter((h) => h.kind !== 'send' && h.kind !== 'peer-error');
       this.drive(e, { kind: 'disconnected' });
     }
-    this.msgEvents = this.msgEvents.filter((m) => m.kind === 'broadcast' || !equalBytes(m.nodeId, theirNodeId));
+    this.msgEvents = this.msgEvents.filter((m) => m.kind === 'broadcast' || m.kind === 'broadcast-gossip' || !equalBytes(m.nodeId, theirNodeId));
   }
 
   handleError(theirNodeId: Uint8Array, msg: ErrorMsg): void {
@@ -700,7 +864,7 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
     }
     const keysId = this.a.keys.generateChannelKeysId(true, m.fundingSatoshis, 0n);
     const signer = this.a.keys.deriveChannelSigner(m.fundingSatoshis, keysId);
-    const e: Entry = { state: { kind: 'Closed', reason: { kind: 'DisconnectedPeer' } }, signer, counterpartyNodeId: theirNodeId, config: this.config, inFlight: new Set(), held: [], frozen: false };
+    const e: Entry = { state: { kind: 'Closed', reason: { kind: 'DisconnectedPeer' } }, signer, counterpartyNodeId: theirNodeId, config: this.config, gossip: newChannelGossip(), inFlight: new Set(), held: [], frozen: false };
     const anchors = (m.channelType?.length ?? 0) > 0 && Features.fromBytes('channelType', m.channelType!).isSet(22);
     const userChannelId = bytesToU128(this.a.keys.getSecureRandomBytes());
     const r = onOpenChannel(m, { counterpartyNodeId: theirNodeId, keysId, userChannelId, scidAlias: this.newAlias() }, this.ctxFor(e, anchors));
@@ -813,13 +977,19 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
     for (const e of this.channels.values()) {
       const f = fundedOf(e.state);
       if (!f) continue;
-      channels.push({ state: f, counterpartyNodeId: e.counterpartyNodeId, keysId: f.params.keysId, valueSat: f.params.valueSat });
+      // Per-connection facts are not state: a restart is a new connection (as LDK writes them).
+      const state = f.kind === 'Normal' ? { ...f, announcementSigs: persistedAnnouncementSigs(f.announcementSigs) } : f;
+      const gossip = { ...e.gossip, status: persistedUpdateStatus(e.gossip.status) };
+      channels.push({ state, counterpartyNodeId: e.counterpartyNodeId, keysId: f.params.keysId, valueSat: f.params.valueSat, channelConfig: e.config.channelConfig, gossip });
     }
     return encodeValue({
       version: 1,
       bestHash: this.best.blockHash,
       bestHeight: this.best.height,
       highestSeenTimestamp: this.highestSeenTimestamp,
+      lastNodeAnnouncementTimestamp: this.lastNodeAnnouncementTimestamp,
+      nodeAnnouncement: this.nodeAnnouncement,
+      nodeAnnouncementDeferred: this.nodeAnnouncementDeferred,
       channels,
       payments: this.payments.snapshot(),
     });
@@ -833,23 +1003,53 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
   static read<M extends WatchedMonitor>(bytes: Uint8Array, args: Omit<ChannelManagerArgs<M>, 'bestBlock'>): ChannelManager<M> | DecodeError {
     const v = decodeValue(bytes);
     if (v instanceof DecodeError) return v;
-    const o = v as { version?: unknown; bestHash?: unknown; bestHeight?: unknown; channels?: unknown; payments?: unknown; highestSeenTimestamp?: unknown };
+    const o = v as {
+      version?: unknown;
+      bestHash?: unknown;
+      bestHeight?: unknown;
+      channels?: unknown;
+      payments?: unknown;
+      highestSeenTimestamp?: unknown;
+      lastNodeAnnouncementTimestamp?: unknown;
+      nodeAnnouncement?: NodeAnnouncementRequest;
+      nodeAnnouncementDeferred?: unknown;
+    };
     if (o.version !== 1 || !(o.bestHash instanceof Uint8Array) || typeof o.bestHeight !== 'number' || !Array.isArray(o.channels)) {
       return new DecodeError('InvalidValue', 'not a ChannelManager serialization (version 1)');
     }
     const cm = new ChannelManager<M>({ ...args, bestBlock: { blockHash: o.bestHash, height: o.bestHeight } });
     if (typeof o.highestSeenTimestamp === 'number') cm.highestSeenTimestamp = o.highestSeenTimestamp;
+    if (typeof o.lastNodeAnnouncementTimestamp === 'number') cm.lastNodeAnnouncementTimestamp = o.lastNodeAnnouncementTimestamp;
+    if (o.nodeAnnouncement !== undefined) {
+      const n = o.nodeAnnouncement;
+      if (!(n.rgb instanceof Uint8Array) || !(n.alias instanceof Uint8Array) || !(n.features instanceof Uint8Array) || !Array.isArray(n.addresses)) {
+        return new DecodeError('InvalidValue', 'malformed node announcement request');
+      }
+      cm.nodeAnnouncement = n;
+      cm.nodeAnnouncementDeferred = o.nodeAnnouncementDeferred === true;
+    }
     if (o.payments !== undefined && !cm.payments.restore(o.payments)) return new DecodeError('InvalidValue', 'malformed payment state');
-    for (const c of o.channels as Array<{ state?: ChannelState; counterpartyNodeId?: unknown; keysId?: unknown; valueSat?: unknown }>) {
+    for (const c of o.channels as Array<{
+      state?: ChannelState;
+      counterpartyNodeId?: unknown;
+      keysId?: unknown;
+      valueSat?: unknown;
+      channelConfig?: ChannelConfig;
+      gossip?: ChannelGossip;
+    }>) {
       if (!c.state || !isFunded(c.state) || !(c.counterpartyNodeId instanceof Uint8Array) || !(c.keysId instanceof Uint8Array) || typeof c.valueSat !== 'bigint') {
         return new DecodeError('InvalidValue', 'malformed channel entry');
+      }
+      if (c.gossip !== undefined && (typeof c.gossip !== 'object' || c.gossip === null || typeof c.gossip.updateTimestamp !== 'number' || typeof c.gossip.status?.kind !== 'string')) {
+        return new DecodeError('InvalidValue', 'malformed channel gossip state');
       }
       const signer = args.keys.deriveChannelSigner(c.valueSat, c.keysId);
       const e: Entry = {
         state: c.state,
         signer,
         counterpartyNodeId: c.counterpartyNodeId,
-        config: cm.config,
+        config: c.channelConfig ? { ...cm.config, channelConfig: c.channelConfig } : cm.config,
+        gossip: c.gossip ?? newChannelGossip(),
         inFlight: new Set(),
         held: [],
         frozen: false,

@@ -27,7 +27,10 @@ export interface PaymentHost {
   ourNodeId(): Uint8Array;
   bestHeight(): number;
   entropy(): Uint8Array;
-  channelConfig(): ChannelConfig;
+  /** The forwarding policy of a channel (its `ChannelConfig`). */
+  channelConfig(channelKey: string): ChannelConfig;
+  /** Our `channel_update` for a failure over that channel, named `scid` (BOLT 4 UPDATE codes), or empty bytes. */
+  channelUpdateFor(channelKey: string, scid: bigint): Uint8Array;
   /** The usable channel with this short channel id (real or either alias), by channel key. */
   channelByScid(scid: bigint): string | undefined;
   /** Runs a channel input; returns the error text if the channel refused it. */
@@ -351,18 +354,20 @@ export class Payments {
           this.failBack(channelKey, add.id, r.sharedSecret, { kind: 'unknown_next_peer' });
           return;
         }
-        const cfg = this.h.channelConfig();
+        // The outgoing channel's policy, as its channel_update announced it (BOLT 7).
+        const cfg = this.h.channelConfig(out);
+        const channelUpdate = this.h.channelUpdateFor(out, hop.shortChannelId);
         const fee = BigInt(cfg.forwardingFeeBaseMsat) + (hop.amtToForward * BigInt(cfg.forwardingFeeProportionalMillionths)) / 1_000_000n;
         if (add.amountMsat < hop.amtToForward + fee) {
-          this.failBack(channelKey, add.id, r.sharedSecret, { kind: 'fee_insufficient', htlcMsat: add.amountMsat, channelUpdate: new Uint8Array(0) });
+          this.failBack(channelKey, add.id, r.sharedSecret, { kind: 'fee_insufficient', htlcMsat: add.amountMsat, channelUpdate });
           return;
         }
         if (add.cltvExpiry < hop.outgoingCltvValue + cfg.cltvExpiryDelta) {
-          this.failBack(channelKey, add.id, r.sharedSecret, { kind: 'incorrect_cltv_expiry', cltvExpiry: add.cltvExpiry, channelUpdate: new Uint8Array(0) });
+          this.failBack(channelKey, add.id, r.sharedSecret, { kind: 'incorrect_cltv_expiry', cltvExpiry: add.cltvExpiry, channelUpdate });
           return;
         }
         if (hop.outgoingCltvValue <= height + 3) {
-          this.failBack(channelKey, add.id, r.sharedSecret, { kind: 'expiry_too_soon', channelUpdate: new Uint8Array(0) });
+          this.failBack(channelKey, add.id, r.sharedSecret, { kind: 'expiry_too_soon', channelUpdate });
           return;
         }
         const err = this.h.drive(out, {
@@ -370,7 +375,7 @@ export class Payments {
           add: { amountMsat: hop.amtToForward, paymentHash: add.paymentHash, cltvExpiry: hop.outgoingCltvValue, onionRoutingPacket: r.nextPacket },
         });
         if (err) {
-          this.failBack(channelKey, add.id, r.sharedSecret, { kind: 'temporary_channel_failure', channelUpdate: new Uint8Array(0) });
+          this.failBack(channelKey, add.id, r.sharedSecret, { kind: 'temporary_channel_failure', channelUpdate });
           return;
         }
         this.forwards.set(`${out}:${this.h.lastOfferedHtlcId(out)}`, {

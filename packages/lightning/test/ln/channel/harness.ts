@@ -39,6 +39,7 @@ function ctxFor(keys: KeysManager, theirId: Uint8Array, keysId: Uint8Array, cfg:
     feerates: { commitment: 2500, closeMinimum: 253, closeTarget: 1000, minAllowedRemote: 253, maxAllowedRemote: 100_000 },
     shutdownScript: keys.getShutdownScriptpubkey(),
     destinationScript: keys.getDestinationScript(),
+    nodeSigner: keys,
   };
 }
 
@@ -118,4 +119,16 @@ export function take<K extends ChannelAction['kind']>(side: Side, kind: K): Extr
   const out = side.actions.filter((a): a is Extract<ChannelAction, { kind: K }> => a.kind === kind);
   side.actions = side.actions.filter((a) => a.kind !== kind);
   return out;
+}
+
+/** Delivers `open_channel`/`accept_channel`, funds Alice's side and exchanges funding messages; returns the funding tx. */
+export function fund(alice: Side, bob: Side): Transaction {
+  deliverAll(alice, bob);
+  const [ev] = take(alice, 'event');
+  assert.equal(ev?.event.kind, 'FundingGenerationReady');
+  const e = ev!.event as Extract<typeof ev.event, { kind: 'FundingGenerationReady' }>;
+  const tx = fundingTx(e.channelValueSatoshis, e.outputScript);
+  apply(alice, { kind: 'funding-generated', tx, outputIndex: 0 });
+  deliverAll(alice, bob);
+  return tx;
 }

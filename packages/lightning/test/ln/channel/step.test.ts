@@ -4,22 +4,11 @@ import { txid } from '../../../src/bitcoin/serialize.js';
 import { nobleBackend } from '../../../src/crypto/noble.js';
 import { verifyFundingSpend } from '../../../src/ln/chan_utils/signing.js';
 import { onOpenChannel } from '../../../src/ln/channel/states/opening.js';
-import { apply, deliverAll, fundingTx, openPair, take, type Side } from './harness.js';
+import { apply, deliverAll, fund, fundingTx, openPair, take, type Side } from './harness.js';
 
 /** The state's kind, unnarrowed (assert.equal narrows its argument). */
 function kindOf(s: Side): string {
   return s.state.kind;
-}
-
-function fund(alice: Side, bob: Side) {
-  deliverAll(alice, bob);
-  const [ev] = take(alice, 'event');
-  assert.equal(ev?.event.kind, 'FundingGenerationReady');
-  const e = ev!.event as Extract<typeof ev.event, { kind: 'FundingGenerationReady' }>;
-  const tx = fundingTx(e.channelValueSatoshis, e.outputScript);
-  apply(alice, { kind: 'funding-generated', tx, outputIndex: 0 });
-  deliverAll(alice, bob);
-  return tx;
 }
 
 function confirm(alice: Side, bob: Side, height: number, depth: number) {

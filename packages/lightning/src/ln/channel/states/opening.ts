@@ -389,7 +389,7 @@ export function onFundingSigned(s: Extract<ChannelState, { kind: 'WaitForFunding
 
 /** The channel once its funding output exists: waiting for depth and both `channel_ready`s. */
 function funded(params: ChannelParams, funding: Funding, commitments: Commitments): ChannelState {
-  return { kind: 'WaitForChannelReady', params, funding, commitments, confirmation: undefined, ourReadySent: false, theirReady: undefined };
+  return { kind: 'WaitForChannelReady', params, funding, commitments, confirmation: undefined, ourReadySent: false, theirReady: undefined, deferredAnnouncementSigs: undefined };
 }
 
 /** `ChannelPending`: both first commitments are signed and the monitor exists. */

@@ -7,6 +7,8 @@
  * @module
  */
 import type { ChannelReady } from '../../msgs/bolt02.js';
+import type { AnnouncementSignatures } from '../../msgs/bolt07.js';
+import { maybeSendAnnouncementSigs, NOT_EXCHANGED, onAnnouncementSignatures } from '../announcement.js';
 import { describeChannelType } from '../channel_type.js';
 import { ChannelError } from '../errors.js';
 import type { ChannelAction, FundedState, FundingConfirmation, StepContext, Step } from '../state.js';
@@ -55,19 +57,30 @@ export function checkReady(s: WaitReady, ctx: StepContext, actions: ChannelActio
         channelType: describeChannelType(st.params.channelType),
       },
     });
-    return {
-      state: {
-        kind: 'Normal',
-        params: st.params,
-        funding: st.funding,
-        commitments: { ...st.commitments, counterpartyNextPoint: theirs.secondPerCommitmentPoint },
-        confirmation: st.confirmation,
-        theirScidAlias: theirs.shortChannelIdAlias,
-      },
-      actions,
+    const normal: Extract<FundedState, { kind: 'Normal' }> = {
+      kind: 'Normal',
+      params: st.params,
+      funding: st.funding,
+      commitments: { ...st.commitments, counterpartyNextPoint: theirs.secondPerCommitmentPoint },
+      confirmation: st.confirmation,
+      theirScidAlias: theirs.shortChannelIdAlias,
+      announcementSigs: NOT_EXCHANGED,
     };
+    // A public channel already 6 deep (minimum_depth >= 6) announces at once; the peer's
+    // signatures that came before our channel_ready are handled now (BOLT 7: deferred).
+    const r = maybeSendAnnouncementSigs(normal, ctx, actions);
+    const deferred = st.deferredAnnouncementSigs;
+    if (!deferred || r.state.kind !== 'Normal') return r;
+    const d = onAnnouncementSignatures(r.state, deferred, ctx);
+    return { state: d.state, actions: [...r.actions, ...d.actions] };
   }
   return { state: st, actions };
+}
+
+/** The peer's `announcement_signatures` before the channel is usable: kept for later (BOLT 7 "SHOULD defer"). */
+export function deferAnnouncementSigs(s: FundedState, m: AnnouncementSignatures): Step {
+  if (s.kind !== 'WaitForChannelReady') return { state: s, actions: [] };
+  return { state: { ...s, deferredAnnouncementSigs: m }, actions: [] };
 }
 
 /** `channel_ready` from the peer. */
@@ -88,8 +101,13 @@ export function onFundingConfirmed(s: FundedState, conf: FundingConfirmation, ct
   return st.kind === 'WaitForChannelReady' ? checkReady(st, ctx) : { state: st, actions: [] };
 }
 
-/** The chain tip moved: maybe the depth is reached, or the fundee's deadline passed. */
-export function onBestBlock(s: FundedState, ctx: StepContext): Step {
+/**
+ * The chain tip moved: maybe the depth is reached (`channel_ready`, or for a public channel
+ * `announcement_signatures`), or the fundee's deadline passed. `connected` is false while the
+ * channel is offline or not yet reestablished: the announcement waits for `channel_reestablish`.
+ */
+export function onBestBlock(s: FundedState, ctx: StepContext, connected = true): Step {
+  if (s.kind === 'Normal') return connected ? maybeSendAnnouncementSigs(s, ctx) : { state: s, actions: [] };
   if (s.kind !== 'WaitForChannelReady') return { state: s, actions: [] };
   if (!s.confirmation && !s.params.isOutbound && s.params.minimumDepth > 0 && ctx.bestHeight - s.params.createdAtHeight >= FUNDING_CONF_DEADLINE_BLOCKS) {
     return forceClose(s, { kind: 'FundingTimedOut' }, ctx, new ChannelError(s.funding.channelId, 'Funding transaction not confirmed in time'), false);

@@ -2,12 +2,14 @@
  * Reconnection, BOLT 2 §"Message Retransmission": on disconnect a funded channel goes `Offline`
  * (unfunded ones are forgotten); on reconnect it sends `channel_reestablish` and waits for the
  * peer's (`Syncing`), checks it with `option_data_loss_protect`, then retransmits what the peer
- * may have missed (`channel_ready`, `shutdown`) and restarts closing negotiation.
+ * may have missed (`channel_ready`, `shutdown`, BOLT 7 `announcement_signatures`) and restarts
+ * closing negotiation.
  * @module
  */
 import { equalBytes, isZero } from '../../../util/bytes.js';
 import type { ChannelReestablish } from '../../msgs/bolt02.js';
 import type { WireMessage } from '../../msgs/index.js';
+import { announcementSigsOnDisconnect, maybeSendAnnouncementSigs } from '../announcement.js';
 import { counterpartyCommitmentFromSpec } from '../commitments.js';
 import { ChannelError } from '../errors.js';
 import { dropUnsignedUpdates } from '../htlc/commitments.js';
@@ -39,7 +41,9 @@ export function onDisconnected(s: ChannelState): Step {
     case 'Normal':
     case 'ShutdownPending': {
       const d = dropUnsignedUpdates(s.commitments.htlc);
-      const inner = { ...s, commitments: { ...s.commitments, htlc: d.c } };
+      const kept = { ...s, commitments: { ...s.commitments, htlc: d.c } };
+      // What we sent on this connection must be sent again on the next (BOLT 7 announcement_signatures).
+      const inner = kept.kind === 'Normal' ? { ...kept, announcementSigs: announcementSigsOnDisconnect(kept.announcementSigs) } : kept;
       return { state: { kind: 'Offline', inner }, actions: d.droppedAdds.length ? [{ kind: 'htlcs-dropped', adds: d.droppedAdds }] : [] };
     }
     case 'WaitForChannelReady':
@@ -153,6 +157,11 @@ export function onReestablish(s: Extract<ChannelState, { kind: 'Syncing' }>, m: 
   if (inner.kind === 'ShutdownPending' && inner.close.localShutdown) {
     actions.push({ kind: 'send', msg: { name: 'shutdown', msg: inner.close.localShutdown } });
     return startNegotiation(inner, ctx, actions);
+  }
+  if (inner.kind === 'Normal') {
+    // BOLT 7 "Upon reconnection": ours again unless we have theirs. Blocks that arrived while we
+    // were offline may have marked ours sent without it leaving, hence the reset.
+    return maybeSendAnnouncementSigs({ ...inner, announcementSigs: announcementSigsOnDisconnect(inner.announcementSigs) }, ctx, actions);
   }
   return { state: inner, actions };
 }
