@@ -170,6 +170,40 @@ describe('payments between lnts nodes', () => {
       resetMonitors(net);
     }));
 
+  test('multi-part through a forwarder: PaymentSent reports the fees of every part together', () =>
+    withNetwork(3, (net) => {
+      net.connect(0, 1);
+      net.connect(1, 2);
+      net.openChannel(0, 1, 600_000n);
+      net.openChannel(0, 1, 600_000n);
+      net.openChannel(1, 2, 2_000_000n);
+      resetMonitors(net);
+      const [A, B, C] = net.nodes as [Network['nodes'][0], Network['nodes'][0], Network['nodes'][0]];
+      const ab = A.cm.listChannels().map((c) => c.shortChannelId!);
+      assert.equal(ab.length, 2);
+      const bc = scidBetween(net, 1, 2);
+      const inv = C.cm.createInboundPayment(80_000_000n);
+      // B charges its default 1000 msat base fee on each part.
+      A.cm.sendPayment(inv.paymentHash, { paymentSecret: inv.paymentSecret, totalMsat: 80_000_000n }, new Uint8Array(32).fill(7), {
+        paths: ab.map((s) => ({
+          hops: [
+            { pubkey: B.keys.getNodeId(), shortChannelId: s, feeMsat: 1000n, cltvExpiryDelta: 72 },
+            { pubkey: C.keys.getNodeId(), shortChannelId: bc, feeMsat: 40_000_000n, cltvExpiryDelta: 40 },
+          ],
+        })),
+      });
+      settle(net, [0, 1, 2]);
+      assert.deepEqual(take(net, 2).map((e) => e.kind), ['PaymentClaimable']);
+      C.cm.claimFunds(inv.paymentPreimage);
+      settle(net, [0, 1, 2]);
+      assert.deepEqual(take(net, 2).map((e) => e.kind), ['PaymentClaimed']);
+      assert.deepEqual(take(net, 1).map((e) => e.kind), ['PaymentForwarded', 'PaymentForwarded']);
+      const sent = take(net, 0);
+      assert.deepEqual(sent.map((e) => e.kind), ['PaymentSent', 'PaymentPathSuccessful', 'PaymentPathSuccessful']);
+      assert.equal((sent[0] as Ev<'PaymentSent'>).feePaidMsat, 2000n, 'both parts’ fees, not only the first to settle');
+      resetMonitors(net);
+    }));
+
   test('a forward paying less than our fee or too little CLTV delta fails at B, attributed to B', () =>
     withNetwork(3, (net) => {
       net.connect(0, 1);

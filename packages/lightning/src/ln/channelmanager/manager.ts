@@ -53,6 +53,8 @@ import { canSendCommit } from '../channel/htlc/commitments.js';
 import { shortChannelIdOf } from '../channel/states/ready.js';
 import type { RecipientFields } from '../onion/outbound.js';
 import { createInboundPayment, createInboundPaymentForHash, ExpandedKey, InboundPaymentError, verifyInboundPayment } from '../inbound_payment.js';
+import type { Router } from '../../routing/default_router.js';
+import type { Route } from '../../routing/route.js';
 import { getRoute } from '../../routing/router.js';
 import { paymentParametersFromInvoice, type RouteParameters, routeParametersFromPaymentParamsAndValue } from '../../routing/params.js';
 import { RouteNotFound } from '../../routing/errors.js';
@@ -74,6 +76,11 @@ export interface ChannelManagerArgs<M extends WatchedMonitor> {
   /** The chain tip the manager starts from. */
   readonly bestBlock: BestBlock;
   readonly crypto: CryptoBackend;
+  /**
+   * Finds routes (over the gossip graph, with a scorer) and learns from payment outcomes; without
+   * one, routes use our channels and the invoice's hints only.
+   */
+  readonly router?: Router;
 }
 
 interface Entry {
@@ -171,9 +178,12 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
       channelId: (key) => fromHex(key),
       pushEvent: (ev) => this.events.push(ev),
       findRoute: (params) => {
-        const r = getRoute(a.keys.getNodeId(), params, null, this.listUsableChannels(), a.logger, undefined, { crypto: a.crypto });
+        const r = this.findRoute(params);
         return r instanceof RouteNotFound ? undefined : r;
       },
+      // The caller's clock is the best block's time here: the core reads no clock.
+      pathFailed: (path, failure) => a.router?.paymentPathFailed(path, failure, this.highestSeenTimestamp),
+      pathSucceeded: (path) => a.router?.paymentPathSuccessful(path, this.highestSeenTimestamp),
       verifyInbound: (hash, secret, total) => {
         const v = verifyInboundPayment(this.inboundKey, hash, secret, total, this.highestSeenTimestamp);
         if (v instanceof InboundPaymentError) return undefined;
@@ -727,12 +737,20 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
     return inv;
   }
 
+  /** A route for `params` from the router, or over our channels and the hints when there is none. */
+  private findRoute(params: RouteParameters): Route | RouteNotFound {
+    const payer = this.a.keys.getNodeId();
+    const firstHops = this.listUsableChannels();
+    if (this.a.router) return this.a.router.findRoute(payer, params, firstHops);
+    return getRoute(payer, params, null, firstHops, this.a.logger, undefined, { crypto: this.a.crypto });
+  }
+
   /**
-   * Finds a route over our usable channels and the parameters' route hints (`getRoute`) and pays
+   * Finds a route (the router's, else over our usable channels and the parameters' route hints) and pays
    * it (LDK's `send_payment` with `RouteParameters`).
    */
   sendPaymentWithRouteParams(paymentHash: Uint8Array, recipient: RecipientFields, paymentId: Uint8Array, params: RouteParameters, retryAttempts = 3): void {
-    const route = getRoute(this.a.keys.getNodeId(), params, null, this.listUsableChannels(), this.a.logger, undefined, { crypto: this.a.crypto });
+    const route = this.findRoute(params);
     if (route instanceof RouteNotFound) throw new ChannelUnavailable(`no route: ${route.message}`);
     const total = params.finalValueMsat;
     this.payments.send(paymentId, paymentHash, { ...recipient, totalMsat: total }, route.paths, { attempts: retryAttempts, params });

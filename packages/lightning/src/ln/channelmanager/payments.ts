@@ -14,6 +14,7 @@ import { toHex } from '../../util/hex.js';
 import type { ChannelInput } from '../channel/state.js';
 import type { ChannelUpdate } from '../channel/htlc/spec.js';
 import type { UpdateAddHtlc } from '../msgs/bolt02.js';
+import { analyseFailure, type FailureAnalysis } from '../../routing/network_update.js';
 import type { RouteParameters } from '../../routing/params.js';
 import { encodeFailureMessage, failureCode, isPermanentFailure, type FailureMessage } from '../onion/failure.js';
 import { buildFailurePacket, decodeFailurePacket, failurePacketFromMalformed, obfuscateFailurePacket } from '../onion/failure_packet.js';
@@ -41,6 +42,10 @@ export interface PaymentHost {
   pushEvent(e: Event): void;
   /** A new route for `params` over our channels as they are now, or undefined (retries). */
   findRoute(params: RouteParameters): { readonly paths: readonly PaymentPath[] } | undefined;
+  /** One of our paths failed: the router learns from it before any retry is routed. */
+  pathFailed(path: PaymentPath, failure: FailureAnalysis): void;
+  /** One of our paths succeeded. */
+  pathSucceeded(path: PaymentPath): void;
   /** Checks a payment secret against our stateless inbound payments (`ln/inbound_payment.ts`). */
   verifyInbound(paymentHash: Uint8Array, paymentSecret: Uint8Array, totalMsat: bigint): InboundPaymentRecord | undefined;
 }
@@ -449,8 +454,13 @@ export class Payments {
       pay.feesPaidMsat += part.feeMsat;
       if (!pay.succeeded) {
         pay.succeeded = true;
-        this.h.pushEvent({ kind: 'PaymentSent', paymentId: pay.paymentId, paymentPreimage: preimage, paymentHash: pay.paymentHash, feePaidMsat: part.feeMsat });
+        // The preimage settles every part still in flight too, so the fee is theirs together (LDK's
+        // `fee_paid_msat`: the fees of all paths of the payment).
+        let fee = part.feeMsat;
+        for (const other of this.outboundParts.values()) if (other.paymentId === part.paymentId) fee += other.feeMsat;
+        this.h.pushEvent({ kind: 'PaymentSent', paymentId: pay.paymentId, paymentPreimage: preimage, paymentHash: pay.paymentHash, feePaidMsat: fee });
       }
+      this.h.pathSucceeded({ hops: part.path });
       this.h.pushEvent({ kind: 'PaymentPathSuccessful', paymentId: pay.paymentId, paymentHash: pay.paymentHash, path: paidPath(part.path) });
       return;
     }
@@ -516,17 +526,21 @@ export class Payments {
         pay.failed++;
         let code: number | undefined;
         let hopIndex: number | undefined;
+        let update: Uint8Array | undefined;
         if (u.name === 'update_fail_htlc') {
           const d = decodeFailurePacket(this.h.crypto, part.sharedSecrets, u.msg.reason);
           if (d) {
             hopIndex = d.hopIndex;
             code = d.failure instanceof Error ? undefined : failureCode(d.failure);
+            if (!(d.failure instanceof Error) && 'channelUpdate' in d.failure) update = d.failure.channelUpdate as Uint8Array;
           }
         } else {
           code = u.msg.failureCode;
           hopIndex = 0;
         }
         const permanent = code !== undefined && (isPermanentFailure(code) || hopIndex === part.path.length - 1);
+        // The graph and scorer learn from the failure before a retry is routed.
+        this.h.pathFailed({ hops: part.path }, analyseFailure(part.path, hopIndex, code, update));
         const retried = !permanent && this.retryPart(pay, part, hopIndex);
         this.h.pushEvent({
           kind: 'PaymentPathFailed',
