@@ -14,8 +14,10 @@ import { KeysManager } from '@lnts/lightning/sign';
 import { type Event, type LogRecord, toHex, type UserConfigOverrides, userConfig } from '@lnts/lightning/util';
 import { link, type Link, type TestPeer } from '../../../lightning/test/support/mem_socket.js';
 import { PeerManager } from '@lnts/lightning/ln';
+import { NetGraphMsgHandler, NetworkGraph } from '@lnts/lightning/routing';
+import { chainHash } from '@lnts/lightning/chain';
 import { bestBackend } from '../../src/crypto/index.js';
-import { BlockSource, RegtestChain, RegtestWallet } from '../../src/regtest/index.js';
+import { BlockSource, RegtestAccess, RegtestChain, RegtestWallet } from '../../src/regtest/index.js';
 
 // The fastest backend here (native libsecp256k1 when it loads, else WASM, else noble): the
 // protocol logic under test is the same, and channel tests sign a lot.
@@ -66,11 +68,20 @@ export interface TestNode {
   skipEndChecks?: string;
   /** Events a helper took from the node and kept for the test to check. */
   readonly pendingEvents: Event[];
+  /**
+   * With `NetOpts.gossip`: the node's network graph and the `NetGraphMsgHandler` its PeerManager
+   * routes gossip to (funding outputs checked against the chain). Kept across restarts, as a
+   * separately persisted graph would be.
+   */
+  graph?: NetworkGraph;
+  gossip?: NetGraphMsgHandler;
 }
 
 export interface NetOpts {
   readonly configs?: UserConfigOverrides[];
   readonly feeratePerKw?: number;
+  /** Give every node a NetworkGraph fed by a NetGraphMsgHandler (BOLT 7 gossip). */
+  readonly gossip?: boolean;
 }
 
 /** The network: a chain and its nodes. */
@@ -81,7 +92,10 @@ export class Network {
   readonly links: Link[] = [];
   readonly fee: FeeEstimator;
 
+  private readonly withGossip: boolean;
+
   constructor(n: number, opts: NetOpts = {}) {
+    this.withGossip = opts.gossip ?? false;
     const rate = opts.feeratePerKw ?? 253;
     this.fee = { getEstSatPer1000Weight: () => rate };
     for (let i = 0; i < n; i++) this.nodes.push(this.makeNode(i, opts.configs?.[i] ?? {}));
@@ -143,8 +157,12 @@ export class Network {
     });
     this.source.addListen(node.chainMonitor);
     this.source.addListen(node.cm);
+    if (this.withGossip) {
+      node.graph = new NetworkGraph(chainHash('regtest'));
+      node.gossip = new NetGraphMsgHandler(node.graph, new RegtestAccess(this.chain), logger, crypto);
+    }
     node.pm = new PeerManager(
-      { chanHandler: node.cm },
+      node.gossip ? { chanHandler: node.cm, routeHandler: node.gossip } : { chanHandler: node.cm },
       { nodeSecret: keys.getNodeSecret(), ephemeralRandomData: keys.getSecureRandomBytes(), crypto, logger },
     );
     return node;
@@ -204,10 +222,11 @@ export class Network {
   }
 
   /**
-   * Opens a channel from `a` to `b` and confirms it until both see `ChannelReady`.
+   * Opens a channel from `a` to `b` and confirms it until both see `ChannelReady` (mining
+   * `confirmations` blocks, 6 by default: set fewer with a smaller `minimumDepth`).
    * Returns the channel id.
    */
-  openChannel(a: number, b: number, valueSat: bigint, pushMsat = 0n): Uint8Array {
+  openChannel(a: number, b: number, valueSat: bigint, pushMsat = 0n, opts: { readonly confirmations?: number } = {}): Uint8Array {
     const A = this.nodes[a]!;
     const B = this.nodes[b]!;
     const tmp = A.cm.createChannel(B.keys.getNodeId(), valueSat, pushMsat, 7n);
@@ -223,7 +242,7 @@ export class Network {
     this.expectEvents(b, ['ChannelPending']);
     assert.ok(A.broadcasts.at(-1)?.ok, `funding broadcast accepted: ${A.broadcasts.at(-1)?.reason}`);
     const channelId = (pa as Extract<Event, { kind: 'ChannelPending' }>).channelId;
-    this.mine(6);
+    this.mine(opts.confirmations ?? 6);
     this.expectEvents(a, ['ChannelReady']);
     this.expectEvents(b, ['ChannelReady']);
     return channelId;
@@ -289,7 +308,7 @@ export class Network {
     n.chainMonitor = chainMonitor;
     n.cm = cm;
     n.pm = new PeerManager(
-      { chanHandler: cm },
+      n.gossip ? { chanHandler: cm, routeHandler: n.gossip } : { chanHandler: cm },
       { nodeSecret: n.keys.getNodeSecret(), ephemeralRandomData: n.keys.getSecureRandomBytes(), crypto, logger },
     );
   }

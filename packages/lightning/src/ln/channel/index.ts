@@ -10,3 +10,4 @@ export * from './params.js';
 export * from './errors.js';
 export * from './commitments.js';
 export * as htlc from './htlc/index.js';
+export * from './announcement.js';

@@ -4,3 +4,5 @@
  */
 export * from './manager.js';
 export * from './details.js';
+export * from './channel_update.js';
+export * from './node_announcement.js';
