@@ -55,6 +55,16 @@ export interface RoutingMessageHandler extends MessageSendEventsProvider {
   providedInitFeatures(theirNodeId: Uint8Array): Features;
   /** Features for our `node_announcement`. */
   providedNodeFeatures(): Features;
+  /** The connection to a peer `peerConnected` was called for is gone. */
+  peerDisconnected?(theirNodeId: Uint8Array): void;
+  /**
+   * The pull side of gossip (BOLT 7 §"Rebroadcasting", §"The gossip_timestamp_filter Message"):
+   * the next gossip to send the peer — relayed messages, query replies, backfill — at most
+   * about `maxMessages`. `PeerManager` calls it whenever the peer's outbound queue is low, so
+   * the handler paces a large backfill by the peer's backpressure. A handler that has it relays
+   * what it accepts itself: `PeerManager` then does not broadcast `true` results.
+   */
+  nextGossipForPeer?(theirNodeId: Uint8Array, maxMessages: number): WireMessage[];
 }
 
 /** A message of a type lnts does not declare, as the application defines it (BOLT 1: types >= 32768). */

@@ -75,6 +75,13 @@ export interface PeerDetails {
 // relayed gossip to that peer (channel messages are never dropped).
 const OUTBOUND_READ_PAUSE_BYTES = 64 * 1024;
 const OUTBOUND_GOSSIP_DROP_BYTES = 128 * 1024;
+// Gossip the routing handler hands out (relay, query replies, backfill) is pulled only while the
+// peer's queue is below this, a batch at a time and a few batches per call, so a whole-graph
+// backfill moves as fast as the socket drains and never piles up here (LDK refills gossip when
+// the buffer empties, 32 messages per ping).
+const GOSSIP_PULL_BELOW_BYTES = 16 * 1024;
+const GOSSIP_PULL_BATCH = 32;
+const GOSSIP_PULLS_PER_CALL = 4;
 /** BOLT 1: a ping asking for this many pong bytes or more must not be answered. */
 const PONG_NO_REPLY = 65532;
 
@@ -305,7 +312,8 @@ export class PeerManager {
         });
         if (err) return this.failPeer(peer, err.action);
         if (res instanceof LightningError) return this.failPeer(peer, res.action);
-        if (res === true) this.broadcast(m, peer.theirNodeId);
+        // A handler with the pull side relays what it accepts itself (filters, rate limits).
+        if (res === true && !this.routeHandler.nextGossipForPeer) this.broadcast(m, peer.theirNodeId, false);
         return undefined;
       }
       case 'onion':
@@ -417,6 +425,7 @@ export class PeerManager {
         if (peer.theirInit) {
           try {
             this.handlers.chanHandler.peerDisconnected(peer.theirNodeId);
+            this.routeHandler.peerDisconnected?.(peer.theirNodeId);
           } catch (e) {
             this.log('error', `peerDisconnected threw: ${String(e)}`, peer);
           }
@@ -477,6 +486,7 @@ export class PeerManager {
     if (!peer) return new PeerHandleError('unknown descriptor');
     peer.socketFull = false;
     this.flush(peer);
+    this.pullGossip(peer);
     return undefined;
   }
 
@@ -489,12 +499,32 @@ export class PeerManager {
     }
   }
 
-  /** Gossip to every initialised peer but `except`, skipping peers whose buffer is already full. */
-  private broadcast(m: WireMessage, except?: Uint8Array): void {
+  /**
+   * Gossip to every initialised peer but `except`. Relayed gossip (`own` false) skips peers whose
+   * buffer is already full; our own is never dropped.
+   */
+  private broadcast(m: WireMessage, except?: Uint8Array, own = true): void {
     for (const p of this.byNodeId.values()) {
       if (!p.theirInit || (except && equalBytes(p.theirNodeId!, except))) continue;
-      if (p.outboundBytes > OUTBOUND_GOSSIP_DROP_BYTES) continue;
+      if (!own && p.outboundBytes > OUTBOUND_GOSSIP_DROP_BYTES) continue;
       this.sendMessage(p, m);
+      // Nothing else would flush a peer that only got a relayed message.
+      this.flush(p);
+    }
+  }
+
+  /** Tops the peer's queue up with gossip from the routing handler while it is low (see GOSSIP_PULL_BELOW_BYTES). */
+  private pullGossip(peer: Peer): void {
+    const handler = this.routeHandler;
+    if (!handler.nextGossipForPeer || !peer.theirInit || !this.peers.has(peer.descriptor)) return;
+    for (let i = 0; i < GOSSIP_PULLS_PER_CALL && !peer.socketFull && peer.outboundBytes < GOSSIP_PULL_BELOW_BYTES; i++) {
+      let batch: WireMessage[] = [];
+      const err = this.callHandler(peer, () => {
+        batch = handler.nextGossipForPeer!(peer.theirNodeId!, GOSSIP_PULL_BATCH);
+      });
+      if (err || batch.length === 0) return;
+      for (const m of batch) this.sendMessage(peer, m);
+      this.flush(peer);
     }
   }
 
@@ -521,7 +551,7 @@ export class PeerManager {
           break;
         }
         case 'broadcast':
-          this.broadcast(ev.msg, ev.exceptNodeId);
+          this.broadcast(ev.msg, ev.exceptNodeId, false);
           for (const p of this.byNodeId.values()) touched.add(p);
           break;
         case 'broadcast-gossip': {
@@ -552,6 +582,7 @@ export class PeerManager {
       touched.add(p);
     }
     for (const p of touched) if (this.peers.has(p.descriptor)) this.flush(p);
+    for (const p of [...this.byNodeId.values()]) this.pullGossip(p);
   }
 
   /**

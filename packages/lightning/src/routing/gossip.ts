@@ -1,16 +1,22 @@
 /**
- * `NetGraphMsgHandler` (LDK's `P2PGossipSync`): BOLT 7 gossip into a {@link NetworkGraph}.
- * Announcements are checked as BOLT 7 requires — chain, node order, all four signatures,
- * features — and, when the user gives a `chain.Access`, the funding output must be the P2WSH
- * 2-of-2 of the two bitcoin keys (its value becomes the capacity). Without one, channels are
- * accepted without that check and without a known capacity.
+ * `NetGraphMsgHandler` (LDK's `P2PGossipSync`): BOLT 7 gossip into a {@link NetworkGraph}, and
+ * the gossip protocol around it. Announcements are checked as BOLT 7 requires — chain, node
+ * order, all four signatures, features — and, when the user gives a `chain.Access`, the funding
+ * output must be the P2WSH 2-of-2 of the two bitcoin keys (its value becomes the capacity).
+ * Without one, channels are accepted without that check and without a known capacity.
+ *
+ * Around the graph: accepted gossip is relayed to the other peers through their filters
+ * ({@link GossipRelay}), queries are answered as the peer drains, a new `gossip_timestamp_filter`
+ * starts a backfill, and we run the initial sync with the first few `gossip_queries` peers
+ * ({@link GossipSync}). Work and memory per peer are bounded ({@link GossipLimits}).
+ * `PeerManager` pulls what each peer is sent with {@link NetGraphMsgHandler.nextGossipForPeer}.
  * @module
  */
 import { p2wshForScript } from '../bitcoin/outputs.js';
 import type { Access, AccessError, ChainTxOut } from '../chain/interfaces.js';
 import { type CryptoBackend, sha256d } from '../crypto/backend.js';
-import { Features } from '../ln/features.js';
 import { fundingScript } from '../ln/chan_utils/scripts.js';
+import { Features } from '../ln/features.js';
 import type { RoutingMessageHandler } from '../ln/msg_handlers.js';
 import { parseAddresses } from '../ln/msgs/address.js';
 import type { Init } from '../ln/msgs/bolt01.js';
@@ -19,90 +25,266 @@ import type { WireMessage } from '../ln/msgs/index.js';
 import { compareBytes, equalBytes } from '../util/bytes.js';
 import { DecodeError, LightningError } from '../util/errors.js';
 import type { MessageSendEvent } from '../util/events.js';
+import { toHex } from '../util/hex.js';
 import type { Logger } from '../util/logger.js';
-import { replyChannelRange, replyShortChannelIds } from './gossip_queries.js';
-import type { NetworkGraph } from './network_graph.js';
+import { DEFAULT_GOSSIP_LIMITS, type GossipLimits, GossipRateLimiter } from './gossip_limits.js';
+import { decodeStored, parseShortChannelIdsQuery } from './gossip_queries.js';
+import { GossipRelay, type PeerGossipState, type RelayMessage } from './gossip_relay.js';
+import { GossipSync } from './gossip_sync.js';
+import { type ChannelInfo, type NetworkGraph, STALE_CHANNEL_SECS } from './network_graph.js';
 
 function ignore(msg: string, duplicate = false): LightningError {
   return new LightningError(msg, duplicate ? { kind: 'ignore-duplicate-gossip' } : { kind: 'ignore', log: 'debug' });
 }
 
-/** Receives gossip from `PeerManager` and keeps the graph. */
+function warn(log: string, data: string): LightningError {
+  return new LightningError(log, { kind: 'send-warning', send: { channelId: new Uint8Array(32), data }, log: 'debug' });
+}
+
+/** Options of {@link NetGraphMsgHandler}; all optional. */
+export interface NetGraphMsgHandlerConfig {
+  /**
+   * Our node id (the `PeerManager`'s). Gossip about our node and channels is ours: BOLT 7 sends
+   * it regardless of filters, and it is never dropped or rate limited. Gossip handed in with our
+   * id as the sender (`PeerManager`'s `broadcast-gossip`) goes into the graph but is not relayed
+   * from here: `PeerManager` sends it to every peer itself.
+   */
+  readonly ourNodeId?: Uint8Array;
+  /** The caller's clock (UNIX seconds) to start with; see {@link NetGraphMsgHandler.setCurrentTime}. */
+  readonly nowSecs?: number;
+  /** Spam bounds to change from {@link DEFAULT_GOSSIP_LIMITS}. */
+  readonly limits?: Partial<GossipLimits>;
+}
+
+/** One peer's gossip as the handler sees it (diagnostics, tests). */
+export interface PeerGossipStatus extends PeerGossipState {
+  /** We run the initial sync with this peer. */
+  readonly syncing: boolean;
+  /** Unknown short channel ids from its `reply_channel_range`s not yet queried. */
+  readonly wantedScids: number;
+  /** Its `channel_announcement`s waiting on a chain lookup, and messages queued behind them. */
+  readonly pendingLookups: number;
+  readonly queuedBehindLookups: number;
+}
+
+interface Waiting {
+  readonly from: Uint8Array;
+  readonly m: WireMessage;
+  readonly timestamp: number;
+}
+
+/** A `channel_announcement` whose funding output is being looked up. */
+interface PendingLookup {
+  readonly from: Uint8Array;
+  /** The newest update of each direction (`u0`, `u1`) and node announcements (`n<id>`) that arrived meanwhile. */
+  readonly waiting: Map<string, Waiting>;
+}
+
+interface PeerCounts {
+  lookups: number;
+  queued: number;
+}
+
+/** Receives gossip from `PeerManager`, keeps the graph, and decides what every peer is sent. */
 export class NetGraphMsgHandler implements RoutingMessageHandler {
-  private pendingEvents: MessageSendEvent[] = [];
-  /** Announcements whose funding lookup is still running, and updates that arrived meanwhile. */
-  private readonly pending = new Map<bigint, WireMessage[]>();
+  private readonly limits: GossipLimits;
+  private readonly ourNodeId: Uint8Array | undefined;
+  private nowSecs: number | undefined;
+  private readonly relay: GossipRelay;
+  private readonly sync: GossipSync;
+  private readonly rateLimiter: GossipRateLimiter;
+  private readonly pending = new Map<bigint, PendingLookup>();
+  /** For each node with a channel being checked (and none in the graph), that channel. */
+  private readonly pendingByNode = new Map<string, bigint>();
+  private readonly counts = new Map<string, PeerCounts>();
+  private queuedTotal = 0;
 
   constructor(
     readonly graph: NetworkGraph,
     private readonly chainAccess: Access | null,
     private readonly logger: Logger,
     private readonly crypto: CryptoBackend,
-  ) {}
+    config: NetGraphMsgHandlerConfig = {},
+  ) {
+    this.limits = { ...DEFAULT_GOSSIP_LIMITS, ...config.limits };
+    this.ourNodeId = config.ourNodeId?.slice();
+    this.nowSecs = config.nowSecs;
+    this.relay = new GossipRelay(graph, logger, this.limits);
+    this.sync = new GossipSync(graph.chainHash, logger, this.limits, (scid) => graph.channel(scid) !== undefined || this.pending.has(scid));
+    this.rateLimiter = new GossipRateLimiter(this.limits.updateBurst, this.limits.updateIntervalSecs);
+  }
 
-  peerConnected(_theirNodeId: Uint8Array, _init: Init, _inbound: boolean): undefined {
+  /**
+   * Tells the handler the time (UNIX seconds; the core reads no clock — call it about once a
+   * minute). It sets the `first_timestamp` of the filters we send (two weeks back for peers we
+   * sync from, an hour for the rest), discards `channel_update`s more than a day in the future
+   * or older than two weeks, and drives the per-channel update rate limit. Until it is called,
+   * filters ask for everything (`first_timestamp` 0, range 0xFFFFFFFF) and those time checks
+   * are off.
+   */
+  setCurrentTime(nowSecs: number): void {
+    this.nowSecs = nowSecs;
+    this.rateLimiter.prune(nowSecs);
+  }
+
+  /**
+   * A peer completed `init`. A `gossip_queries` peer on our chain is sent our
+   * `gossip_timestamp_filter` (without it, BOLT 7 peers relay us nothing) and, while fewer than
+   * `maxSyncPeers` syncs run, a `query_channel_range` for the whole chain.
+   */
+  peerConnected(theirNodeId: Uint8Array, init: Init, _inbound: boolean): undefined {
+    const f = Features.fromBytes('init', init.globalFeatures).or(Features.fromBytes('init', init.features));
+    const gossipQueries = f.supports('gossip_queries');
+    const sameChain = !init.networks || init.networks.some((n) => equalBytes(n, this.graph.chainHash));
+    // Bit 3 is the obsolete `initial_routing_sync`: a peer without queries asking for the full dump.
+    this.relay.addPeer(theirNodeId, { gossipQueries, initialRoutingSync: !gossipQueries && f.isSet(3), sameChain });
+    if (gossipQueries && sameChain) this.sync.peerConnected(theirNodeId, this.nowSecs);
     return undefined;
   }
 
-  // `gossip_queries` is not advertised until this handler answers the queries (BOLT 7 says a
-  // node that sets it must), so a peer does not wait for replies that never come.
+  /** The peer is gone: its queues, cursors and sync slot are freed. */
+  peerDisconnected(theirNodeId: Uint8Array): void {
+    this.relay.removePeer(theirNodeId);
+    this.sync.peerDisconnected(theirNodeId);
+  }
+
+  /** `gossip_queries` (optional): we answer queries, honour filters and query ourselves (BOLT 7, BOLT 9). */
   providedInitFeatures(): Features {
-    return Features.of('init', {});
+    return Features.of('init', { gossip_queries: 'optional' });
   }
 
+  /** As {@link providedInitFeatures}, for our `node_announcement`. */
   providedNodeFeatures(): Features {
-    return Features.of('node', {});
+    return Features.of('node', { gossip_queries: 'optional' });
   }
 
+  /** Our filters and queries (sync), as `send-message` events. Relay and replies are pulled instead. */
   getAndClearPendingMsgEvents(): MessageSendEvent[] {
-    const out = this.pendingEvents;
-    this.pendingEvents = [];
-    return out;
+    return this.sync.takeEvents((id) => this.mayQuery(id));
+  }
+
+  /**
+   * The next gossip to send the peer, at most `maxMessages` (a backfilled channel may add two):
+   * relayed gossip, then replies to its queries, then its backfill. `PeerManager` calls this
+   * while the peer's outbound queue is low, which is what paces a whole-graph backfill.
+   */
+  nextGossipForPeer(theirNodeId: Uint8Array, maxMessages: number): WireMessage[] {
+    return this.relay.next(theirNodeId, maxMessages);
+  }
+
+  /** What the handler holds for one peer, or `undefined` if it is not connected. */
+  peerGossipStatus(theirNodeId: Uint8Array): PeerGossipStatus | undefined {
+    const s = this.relay.state(theirNodeId);
+    if (!s) return undefined;
+    const c = this.countOf(theirNodeId);
+    return {
+      ...s,
+      syncing: this.sync.isSyncing(theirNodeId),
+      wantedScids: this.sync.wantedCount(theirNodeId),
+      pendingLookups: c.lookups,
+      queuedBehindLookups: c.queued,
+    };
+  }
+
+  /** `channel_announcement`s waiting on a chain lookup, and messages queued behind them (all peers). */
+  get pendingLookupTotals(): { readonly lookups: number; readonly queued: number } {
+    return { lookups: this.pending.size, queued: this.queuedTotal };
   }
 
   handleGossipMessage(theirNodeId: Uint8Array, m: WireMessage): boolean | LightningError {
     switch (m.name) {
       case 'channel_announcement':
-        return this.onChannelAnnouncement(m.msg);
+        return this.onChannelAnnouncement(theirNodeId, m.msg);
       case 'channel_update':
-        return this.onChannelUpdate(m.msg, m);
+        return this.onChannelUpdate(theirNodeId, m.msg, m);
       case 'node_announcement':
-        return this.onNodeAnnouncement(m.msg);
+        return this.onNodeAnnouncement(theirNodeId, m.msg, m);
+      case 'gossip_timestamp_filter':
+        this.ensurePeer(theirNodeId);
+        this.relay.setFilter(theirNodeId, m.msg);
+        return false;
       case 'query_channel_range':
-        for (const msg of replyChannelRange(this.graph, m.msg)) {
-          this.pendingEvents.push({ kind: 'send-message', nodeId: theirNodeId, msg: { name: 'reply_channel_range', msg } });
+        this.ensurePeer(theirNodeId);
+        if (!this.relay.answerRange(theirNodeId, m.msg)) {
+          return warn('query_channel_range while the previous one is being answered', 'query_channel_range before the previous one was answered');
         }
         return false;
       case 'query_short_channel_ids': {
-        const replies = replyShortChannelIds(this.graph, m.msg);
-        if (replies instanceof DecodeError) {
-          return new LightningError(`query_short_channel_ids: ${replies.message}`, {
-            kind: 'send-warning',
-            send: { channelId: new Uint8Array(32), data: 'Malformed query_short_channel_ids' },
-            log: 'debug',
-          });
+        const q = parseShortChannelIdsQuery(m.msg, this.graph.chainHash);
+        if (q instanceof DecodeError) return warn(`query_short_channel_ids: ${q.message}`, 'Malformed query_short_channel_ids');
+        this.ensurePeer(theirNodeId);
+        if (!this.relay.answerShortIds(theirNodeId, q)) {
+          return warn('query_short_channel_ids while the previous one is being answered', 'query_short_channel_ids before reply_short_channel_ids_end');
         }
-        for (const msg of replies) this.pendingEvents.push({ kind: 'send-message', nodeId: theirNodeId, msg });
         return false;
       }
+      case 'reply_channel_range':
+        return this.sync.onReplyChannelRange(theirNodeId, m.msg) ?? false;
+      case 'reply_short_channel_ids_end':
+        return this.sync.onReplyShortChannelIdsEnd(theirNodeId, m.msg) ?? false;
       default:
-        // Replies to queries we send and gossip_timestamp_filter belong to the sync and relay
-        // part, which is not built yet (issue 9 stays open for it); they change nothing here.
         return false;
     }
+  }
+
+  // A handler used without PeerManager's peerConnected (tools, tests) still answers: the peer
+  // is taken as a `gossip_queries` peer, which is relayed nothing until it sends a filter.
+  private ensurePeer(id: Uint8Array): void {
+    if (!this.relay.hasPeer(id)) this.relay.addPeer(id, { gossipQueries: true, initialRoutingSync: false, sameChain: true });
+  }
+
+  private counted(id: Uint8Array): PeerCounts {
+    const k = toHex(id);
+    let c = this.counts.get(k);
+    if (!c) {
+      c = { lookups: 0, queued: 0 };
+      this.counts.set(k, c);
+    }
+    return c;
+  }
+
+  private countOf(id: Uint8Array): PeerCounts {
+    return this.counts.get(toHex(id)) ?? { lookups: 0, queued: 0 };
+  }
+
+  private release(id: Uint8Array, lookups: number, queued: number): void {
+    const k = toHex(id);
+    const c = this.counts.get(k);
+    if (!c) return;
+    c.lookups -= lookups;
+    c.queued -= queued;
+    this.queuedTotal -= queued;
+    if (c.lookups <= 0 && c.queued <= 0) this.counts.delete(k);
+  }
+
+  /** Room for the answer to one more of our queries: its announcements will each need a lookup. */
+  private mayQuery(id: Uint8Array): boolean {
+    if (!this.chainAccess) return true;
+    const q = this.limits.scidsPerQuery;
+    const mine = this.countOf(id).lookups;
+    return mine + q <= this.limits.maxPendingLookupsPerPeer && this.pending.size + q <= this.limits.maxPendingLookups;
+  }
+
+  private isOurs(...nodeIds: Uint8Array[]): boolean {
+    const us = this.ourNodeId;
+    return us !== undefined && nodeIds.some((n) => equalBytes(n, us));
   }
 
   private verify(sig: Uint8Array, digest: Uint8Array, key: Uint8Array): boolean {
     return this.crypto.verifyEcdsa(sig, digest, key);
   }
 
-  private onChannelAnnouncement(a: ChannelAnnouncement): boolean | LightningError {
+  private onChannelAnnouncement(from: Uint8Array, a: ChannelAnnouncement): boolean | LightningError {
     if (!equalBytes(a.chainHash, this.graph.chainHash)) return ignore('channel_announcement for another chain');
     if (this.graph.channel(a.shortChannelId)) return ignore('channel already known', true);
     if (this.pending.has(a.shortChannelId)) return ignore('channel lookup already pending', true);
     if (compareBytes(a.nodeId1, a.nodeId2) >= 0) return new LightningError('node_id_1 is not lower than node_id_2', { kind: 'ignore', log: 'debug' });
     const feats = Features.fromBytes('channel', a.features);
     if (feats.unknownRequiredBits().length > 0) return ignore('channel_announcement requires unknown features');
+    // Checked before the signatures, so a flood costs neither verification nor memory.
+    if (this.chainAccess && !this.isOurs(a.nodeId1, a.nodeId2) && (this.pending.size >= this.limits.maxPendingLookups || this.countOf(from).lookups >= this.limits.maxPendingLookupsPerPeer)) {
+      return ignore('too many channel_announcements waiting on chain lookups');
+    }
     // The four signatures cover the message after them (BOLT 7: from `len` of features on).
     const payload = ChannelAnnouncement.encodePayload(a);
     const digest = sha256d(this.crypto, payload.subarray(256));
@@ -118,10 +300,19 @@ export class NetGraphMsgHandler implements RoutingMessageHandler {
         send: { channelId: new Uint8Array(32), data: 'Invalid signature on channel_announcement' },
       });
     }
+    // Accepted channels are relayed with their first channel_update (BOLT 7: never without one).
     if (!this.chainAccess) return this.addChannel(a, payload, undefined);
-    const r = this.chainAccess.getUtxo(a.chainHash, a.shortChannelId);
+    let r: ReturnType<Access['getUtxo']>;
+    try {
+      r = this.chainAccess.getUtxo(a.chainHash, a.shortChannelId);
+    } catch (e) {
+      this.logger.log({ level: 'error', module: 'gossip', message: `chain.Access.getUtxo threw: ${String(e)}` });
+      return ignore('funding output lookup failed');
+    }
     if (r instanceof Promise) {
-      this.pending.set(a.shortChannelId, []);
+      this.pending.set(a.shortChannelId, { from: from.slice(), waiting: new Map() });
+      this.counted(from).lookups++;
+      for (const id of [a.nodeId1, a.nodeId2]) if (!this.graph.node(id)) this.pendingByNode.set(toHex(id), a.shortChannelId);
       r.then(
         (out) => this.finishLookup(a, payload, out),
         () => this.finishLookup(a, payload, 'UnknownTx'),
@@ -139,37 +330,72 @@ export class NetGraphMsgHandler implements RoutingMessageHandler {
   }
 
   private finishLookup(a: ChannelAnnouncement, payload: Uint8Array, r: ChainTxOut | AccessError): void {
-    const waiting = this.pending.get(a.shortChannelId) ?? [];
+    const entry = this.pending.get(a.shortChannelId);
+    if (!entry) return;
     this.pending.delete(a.shortChannelId);
-    const ok = this.checkFunding(a, payload, r);
-    if (ok !== true) {
-      this.logger.log({ level: 'debug', module: 'gossip', message: `channel ${a.shortChannelId} not added: ${ok instanceof LightningError ? ok.message : 'known'}` });
-      return;
+    for (const id of [a.nodeId1, a.nodeId2]) {
+      const k = toHex(id);
+      if (this.pendingByNode.get(k) === a.shortChannelId) this.pendingByNode.delete(k);
     }
-    this.pendingEvents.push({ kind: 'broadcast', msg: { name: 'channel_announcement', msg: a } });
-    for (const m of waiting) {
-      const res = this.handleGossipMessage(new Uint8Array(33), m);
-      if (res === true) this.pendingEvents.push({ kind: 'broadcast', msg: m });
+    this.release(entry.from, 1, 0);
+    for (const w of entry.waiting.values()) this.release(w.from, 0, 1);
+    try {
+      const ok = this.checkFunding(a, payload, r);
+      if (ok !== true) {
+        this.logger.log({ level: 'debug', module: 'gossip', message: `channel ${a.shortChannelId} not added: ${ok instanceof LightningError ? ok.message : 'known'}` });
+        return;
+      }
+      // Updates first: node announcements need the channel, relaying needs an update.
+      const ordered = [...entry.waiting.entries()].sort(([x], [y]) => (x[0] === y[0] ? 0 : x[0] === 'u' ? -1 : 1));
+      for (const [, w] of ordered) this.handleGossipMessage(w.from, w.m);
+    } catch (e) {
+      // Runs from a promise callback: nothing must escape into an unhandled rejection.
+      this.logger.log({ level: 'error', module: 'gossip', message: `finishing the lookup of ${a.shortChannelId}: ${String(e)}` });
     }
+  }
+
+  /** Keeps the newest message of its kind behind a pending lookup, within the per-peer and total caps. */
+  private queueBehind(p: PendingLookup, key: string, from: Uint8Array, m: WireMessage, timestamp: number): boolean | LightningError {
+    const old = p.waiting.get(key);
+    if (old && old.timestamp >= timestamp) return ignore('not newer than the message already waiting', true);
+    if (!old && (this.queuedTotal >= this.limits.maxQueuedBehindLookups || this.countOf(from).queued >= this.limits.maxQueuedBehindLookupsPerPeer)) {
+      return ignore('too many messages waiting on chain lookups');
+    }
+    if (old) this.release(old.from, 0, 1);
+    this.counted(from).queued++;
+    this.queuedTotal++;
+    p.waiting.set(key, { from: from.slice(), m, timestamp });
+    return false;
   }
 
   private addChannel(a: ChannelAnnouncement, announcement: Uint8Array, capacitySat: bigint | undefined): boolean {
     return this.graph.addChannel({ shortChannelId: a.shortChannelId, node1: a.nodeId1, node2: a.nodeId2, features: a.features, capacitySat, announcement });
   }
 
-  private onChannelUpdate(u: ChannelUpdate, m: WireMessage): boolean | LightningError {
+  /** BOLT 7 lets a receiver discard updates far in the future; with a clock we also drop stale ones and rate limit. */
+  private timeCheck(kind: string, timestamp: number, rateKey: bigint | string, own: boolean): LightningError | undefined {
+    const now = this.nowSecs;
+    if (now === undefined || own) return undefined;
+    if (timestamp > now + this.limits.maxFutureSecs) return ignore(`${kind} timestamp too far in the future`);
+    if (kind === 'channel_update' && timestamp + STALE_CHANNEL_SECS < now) return ignore('channel_update older than two weeks');
+    if (!this.rateLimiter.allows(rateKey, now)) return ignore(`${kind} rate limit: too many updates`);
+    return undefined;
+  }
+
+  private onChannelUpdate(from: Uint8Array, u: ChannelUpdate, m: WireMessage): boolean | LightningError {
     if (!equalBytes(u.chainHash, this.graph.chainHash)) return ignore('channel_update for another chain');
+    const direction = (u.channelFlags & 1) as 0 | 1;
     const waiting = this.pending.get(u.shortChannelId);
-    if (waiting) {
-      waiting.push(m);
-      return false;
-    }
+    if (waiting) return this.queueBehind(waiting, `u${direction}`, from, m, u.timestamp);
     const c = this.graph.channel(u.shortChannelId);
     if (!c) return ignore('channel_update for an unknown channel');
     if ((u.messageFlags & 1) === 0) return ignore('channel_update without htlc_maximum_msat');
-    const direction = (u.channelFlags & 1) as 0 | 1;
     const current = direction === 0 ? c.oneToTwo : c.twoToOne;
     if (current && current.lastUpdate >= u.timestamp) return ignore('channel_update not newer', true);
+    const own = this.isOurs(c.node1, c.node2);
+    const rateKey = u.shortChannelId * 2n + BigInt(direction);
+    const late = this.timeCheck('channel_update', u.timestamp, rateKey, own);
+    if (late) return late;
     const key = direction === 0 ? c.node1 : c.node2;
     const payload = ChannelUpdate.encodePayload(u);
     const digest = sha256d(this.crypto, payload.subarray(64));
@@ -180,7 +406,8 @@ export class NetGraphMsgHandler implements RoutingMessageHandler {
       });
     }
     if (c.capacitySat !== undefined && u.htlcMaximumMsat > c.capacitySat * 1000n) return ignore('htlc_maximum_msat above the channel capacity');
-    return this.graph.updateChannel(u.shortChannelId, direction, {
+    const first = !c.oneToTwo && !c.twoToOne;
+    const added = this.graph.updateChannel(u.shortChannelId, direction, {
       enabled: (u.channelFlags & 2) === 0,
       cltvExpiryDelta: u.cltvExpiryDelta,
       htlcMinimumMsat: u.htlcMinimumMsat,
@@ -190,13 +417,42 @@ export class NetGraphMsgHandler implements RoutingMessageHandler {
       lastUpdate: u.timestamp,
       message: payload,
     });
+    if (!added) return false;
+    if (this.nowSecs !== undefined && !own) this.rateLimiter.take(rateKey, this.nowSecs);
+    if ((u.excessData?.length ?? 0) > this.limits.maxExcessBytesForRelay) return false;
+    this.relayUpdate(from, c, first, { msg: m, bytes: payload.length + 2 }, u.timestamp, own);
+    return true;
   }
 
-  private onNodeAnnouncement(n: NodeAnnouncement): boolean | LightningError {
+  // BOLT 7 §"The gossip_timestamp_filter Message": a channel_announcement goes out with its first
+  // channel_update, taking that update's timestamp, and before it.
+  private relayUpdate(from: Uint8Array, c: ChannelInfo, first: boolean, update: RelayMessage, timestamp: number, own: boolean): void {
+    if (this.isOurs(from)) return;
+    const group: RelayMessage[] = [];
+    if (first && c.announcement) {
+      const ann = decodeStored(ChannelAnnouncement, c.announcement);
+      if (ann && (ann.excessData?.length ?? 0) <= this.limits.maxExcessBytesForRelay) {
+        group.push({ msg: { name: 'channel_announcement', msg: ann }, bytes: c.announcement.length + 2 });
+      }
+    }
+    group.push(update);
+    this.relay.relay(group, { from, timestamp, own });
+  }
+
+  private onNodeAnnouncement(from: Uint8Array, n: NodeAnnouncement, m: WireMessage): boolean | LightningError {
+    const nodeKey = toHex(n.nodeId);
     const node = this.graph.node(n.nodeId);
-    if (!node) return ignore('node_announcement for a node without channels');
+    if (!node) {
+      const scid = this.pendingByNode.get(nodeKey);
+      const p = scid === undefined ? undefined : this.pending.get(scid);
+      if (p) return this.queueBehind(p, `n${nodeKey}`, from, m, n.timestamp);
+      return ignore('node_announcement for a node without channels');
+    }
     if (node.announcement && node.announcement.timestamp >= n.timestamp) return ignore('node_announcement not newer', true);
     if (Features.fromBytes('node', n.features).unknownRequiredBits().length > 0) return ignore('node_announcement requires unknown features');
+    const own = this.isOurs(n.nodeId);
+    const late = this.timeCheck('node_announcement', n.timestamp, nodeKey, own);
+    if (late) return late;
     const payload = NodeAnnouncement.encodePayload(n);
     const digest = sha256d(this.crypto, payload.subarray(64));
     if (!this.verify(n.signature, digest, n.nodeId)) {
@@ -208,15 +464,14 @@ export class NetGraphMsgHandler implements RoutingMessageHandler {
     const parsed = parseAddresses(n.addresses);
     if (parsed instanceof DecodeError) {
       // BOLT 7: `addrlen` too short for the descriptors it holds — warn; the message is not used.
-      return new LightningError(`node_announcement addresses: ${parsed.message}`, {
-        kind: 'send-warning',
-        send: { channelId: new Uint8Array(32), data: 'Malformed addresses in node_announcement' },
-        log: 'debug',
-      });
+      return warn(`node_announcement addresses: ${parsed.message}`, 'Malformed addresses in node_announcement');
     }
     const info = { timestamp: n.timestamp, features: n.features, rgbColor: n.rgbColor, alias: n.alias, addresses: n.addresses, netAddresses: parsed.addresses, message: payload };
     if (!this.graph.updateNode(n.nodeId, info)) return false;
+    if (this.nowSecs !== undefined && !own) this.rateLimiter.take(nodeKey, this.nowSecs);
     // BOLT 7: an announcement with more than one DNS hostname is kept but MUST NOT be forwarded.
-    return !parsed.multipleHostnames;
+    if (parsed.multipleHostnames || (n.excessData?.length ?? 0) > this.limits.maxExcessBytesForRelay) return false;
+    if (!this.isOurs(from)) this.relay.relay([{ msg: m, bytes: payload.length + 2 }], { from, about: n.nodeId, timestamp: n.timestamp, own });
+    return true;
   }
 }

@@ -49,6 +49,15 @@ export function decodeShortIds(b: Uint8Array): bigint[] | DecodeError {
 
 /** The `reply_channel_range`s answering `q` (BOLT 7 requirements on their ranges and `sync_complete`). */
 export function replyChannelRange(graph: NetworkGraph, q: QueryChannelRange, maxPerReply = MAX_SCIDS_PER_REPLY): ReplyChannelRange[] {
+  return [...channelRangeReplies(graph, q, maxPerReply)];
+}
+
+/**
+ * {@link replyChannelRange} one reply at a time, so a peer being answered is sent replies as its
+ * connection drains instead of all at once. The channel list is taken (and sorted: type 0 ids are
+ * ascending) when the first reply is asked for.
+ */
+export function* channelRangeReplies(graph: NetworkGraph, q: QueryChannelRange, maxPerReply = MAX_SCIDS_PER_REPLY): Generator<ReplyChannelRange, void, undefined> {
   const first = q.firstBlocknum;
   const end = Math.min(first + q.numberOfBlocks, 0xffffffff);
   const scids: bigint[] = [];
@@ -60,7 +69,6 @@ export function replyChannelRange(graph: NetworkGraph, q: QueryChannelRange, max
   }
   scids.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const wantTimestamps = ((q.queryOption ?? 0n) & 1n) === 1n;
-  const replies: ReplyChannelRange[] = [];
   for (let i = 0; i === 0 || i < scids.length; i += maxPerReply) {
     const chunk = scids.slice(i, i + maxPerReply);
     const last = i + maxPerReply >= scids.length;
@@ -78,30 +86,37 @@ export function replyChannelRange(graph: NetworkGraph, q: QueryChannelRange, max
     if (wantTimestamps) {
       const w = new ByteWriter(chunk.length * 8);
       for (const s of chunk) {
-        const c = graph.channel(s)!;
-        w.u32(c.oneToTwo?.lastUpdate ?? 0).u32(c.twoToOne?.lastUpdate ?? 0);
+        // A channel removed since the list was taken reports no updates.
+        const c = graph.channel(s);
+        w.u32(c?.oneToTwo?.lastUpdate ?? 0).u32(c?.twoToOne?.lastUpdate ?? 0);
       }
-      replies.push({ ...reply, timestamps: { encodingType: 0, encodedTimestamps: w.finish() } });
-    } else replies.push(reply);
+      yield { ...reply, timestamps: { encodingType: 0, encodedTimestamps: w.finish() } };
+    } else yield reply;
   }
-  return replies;
 }
 
-function decoded<T>(def: { decodePayload(p: Uint8Array): T | DecodeError }, payload: Uint8Array): T | undefined {
+/** A kept signed payload decoded again (the graph stores bytes); `undefined` if it no longer parses. */
+export function decodeStored<T>(def: { decodePayload(p: Uint8Array): T | DecodeError }, payload: Uint8Array): T | undefined {
   const v = def.decodePayload(payload);
   return v instanceof DecodeError ? undefined : v;
 }
 
+/** A `query_short_channel_ids` whose encodings were checked: the ids and, when sent, one query flag per id. */
+export interface ShortChannelIdsQuery {
+  readonly chainHash: Uint8Array;
+  /** False for another chain: the answer is only `reply_short_channel_ids_end` with `full_information` = 0. */
+  readonly ourChain: boolean;
+  readonly scids: readonly bigint[];
+  readonly flags: readonly bigint[] | undefined;
+}
+
 /**
- * The messages answering `q`: for each known channel, its `channel_announcement`, the latest
- * `channel_update` of each direction and (once per reply) the `node_announcement` of each end, as
- * the query flags select, then `reply_short_channel_ids_end`.
+ * Checks a `query_short_channel_ids` against BOLT 7's receiver rules before anything is answered.
  * @returns a {@link DecodeError} for a malformed query (unknown encoding, partial ids, flags that
  *   do not match the ids), which the caller answers with a warning.
  */
-export function replyShortChannelIds(graph: NetworkGraph, q: QueryShortChannelIds): WireMessage[] | DecodeError {
-  const end = (full: number): WireMessage => ({ name: 'reply_short_channel_ids_end', msg: { chainHash: q.chainHash, fullInformation: full } });
-  if (!equalBytes(q.chainHash, graph.chainHash)) return [end(0)];
+export function parseShortChannelIdsQuery(q: QueryShortChannelIds, ourChainHash: Uint8Array): ShortChannelIdsQuery | DecodeError {
+  if (!equalBytes(q.chainHash, ourChainHash)) return { chainHash: q.chainHash, ourChain: false, scids: [], flags: undefined };
   const scids = decodeShortIds(q.encodedShortIds);
   if (scids instanceof DecodeError) return scids;
   let flags: bigint[] | undefined;
@@ -116,33 +131,48 @@ export function replyShortChannelIds(graph: NetworkGraph, q: QueryShortChannelId
     }
     if (flags.length !== scids.length) return new DecodeError('InvalidValue', 'encoded_query_flags does not hold one flag per short_channel_id');
   }
-  const out: WireMessage[] = [];
+  return { chainHash: q.chainHash, ourChain: true, scids, flags };
+}
+
+/**
+ * The messages answering `q`: for each known channel, its `channel_announcement`, the latest
+ * `channel_update` of each direction and (once per reply) the `node_announcement` of each end, as
+ * the query flags select, then `reply_short_channel_ids_end`.
+ * @returns a {@link DecodeError} for a malformed query (see {@link parseShortChannelIdsQuery}).
+ */
+export function replyShortChannelIds(graph: NetworkGraph, q: QueryShortChannelIds): WireMessage[] | DecodeError {
+  const parsed = parseShortChannelIdsQuery(q, graph.chainHash);
+  return parsed instanceof DecodeError ? parsed : [...shortChannelIdsReplies(graph, parsed)];
+}
+
+/**
+ * {@link replyShortChannelIds} one message at a time, read from the graph as it is asked for, so
+ * an 8,000-id query is answered as the peer's connection drains rather than queued whole.
+ */
+export function* shortChannelIdsReplies(graph: NetworkGraph, q: ShortChannelIdsQuery): Generator<WireMessage, void, undefined> {
   const nodesSent = new Set<string>();
-  const sendNode = (id: Uint8Array) => {
+  function* node(id: Uint8Array): Generator<WireMessage, void, undefined> {
     const k = toHex(id);
     if (nodesSent.has(k)) return;
     nodesSent.add(k);
     const p = graph.node(id)?.announcement?.message;
-    const msg = p && decoded(NodeAnnouncement, p);
-    if (msg) out.push({ name: 'node_announcement', msg });
-  };
-  scids.forEach((scid, i) => {
-    const c = graph.channel(scid);
-    if (!c) return;
-    const f = flags?.[i] ?? 0b11111n;
+    const msg = p && decodeStored(NodeAnnouncement, p);
+    if (msg) yield { name: 'node_announcement', msg };
+  }
+  for (let i = 0; i < q.scids.length; i++) {
+    const c = graph.channel(q.scids[i]!);
+    if (!c) continue;
+    const f = q.flags?.[i] ?? 0b11111n;
     if (f & 1n && c.announcement) {
-      const msg = decoded(ChannelAnnouncement, c.announcement);
-      if (msg) out.push({ name: 'channel_announcement', msg });
+      const msg = decodeStored(ChannelAnnouncement, c.announcement);
+      if (msg) yield { name: 'channel_announcement', msg };
     }
     for (const [bit, d] of [[2n, c.oneToTwo], [4n, c.twoToOne]] as const) {
-      const msg = f & bit && d?.message ? decoded(ChannelUpdate, d.message) : undefined;
-      if (msg) out.push({ name: 'channel_update', msg });
+      const msg = f & bit && d?.message ? decodeStored(ChannelUpdate, d.message) : undefined;
+      if (msg) yield { name: 'channel_update', msg };
     }
-    if (f & 8n) sendNode(c.node1);
-    if (f & 16n) sendNode(c.node2);
-  });
-  out.push(end(1));
-  return out;
+    if (f & 8n) yield* node(c.node1);
+    if (f & 16n) yield* node(c.node2);
+  }
+  yield { name: 'reply_short_channel_ids_end', msg: { chainHash: q.chainHash, fullInformation: q.ourChain ? 1 : 0 } };
 }
-
-

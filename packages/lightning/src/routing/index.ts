@@ -39,3 +39,6 @@ export { analyseFailure, type FailedPathHop, type FailureAnalysis, type NetworkU
 export * from './network_graph.js';
 export * from './gossip.js';
 export * from './gossip_queries.js';
+export * from './gossip_limits.js';
+export { ALL_TIMESTAMPS, type PeerGossipState, type TimestampRange } from './gossip_relay.js';
+export { RELAY_FILTER_BACK_SECS, SYNC_FILTER_BACK_SECS } from './gossip_sync.js';

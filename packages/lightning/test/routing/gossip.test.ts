@@ -10,7 +10,7 @@ import { NetworkGraph } from '../../src/routing/network_graph.js';
 import { DecodeError, LightningError } from '../../src/util/errors.js';
 import { nullLogger } from '../../src/util/logger.js';
 
-import { announcement, chain, nodeAnn, peer, pub, update } from './gossip_helpers.js';
+import { announcement, chain, initFrom, nodeAnn, peer, pub, update } from './gossip_helpers.js';
 
 
 describe('NetGraphMsgHandler (BOLT 7)', () => {
@@ -76,6 +76,9 @@ describe('NetGraphMsgHandler (BOLT 7)', () => {
     const good = p2wshForScript(fundingScript(a.bitcoinKey1, a.bitcoinKey2), crypto);
     let resolve!: (v: { value: bigint; script: Uint8Array }) => void;
     const h = new NetGraphMsgHandler(new NetworkGraph(chain), { getUtxo: () => new Promise((r) => (resolve = r)) }, nullLogger, crypto);
+    const other = pub(9);
+    h.peerConnected(peer, initFrom({ gossipQueries: false }), true);
+    h.peerConnected(other, initFrom({ gossipQueries: false }), true);
     assert.equal(h.handleGossipMessage(peer, { name: 'channel_announcement', msg: a }), false);
     assert.equal(h.handleGossipMessage(peer, { name: 'channel_update', msg: update(a, 0, 10) }), false, 'waits for the lookup');
     assert.equal(h.graph.size.channels, 0);
@@ -83,7 +86,9 @@ describe('NetGraphMsgHandler (BOLT 7)', () => {
     await Promise.resolve();
     await Promise.resolve();
     assert.equal(h.graph.channel(11n)?.oneToTwo?.lastUpdate, 10);
-    assert.deepEqual(h.getAndClearPendingMsgEvents().map((e) => (e.kind === 'broadcast' ? e.msg.name : e.kind)), ['channel_announcement', 'channel_update']);
+    // Relayed to the other peer, the announcement first; never back to the sender.
+    assert.deepEqual(h.nextGossipForPeer(other, 10).map((m) => m.name), ['channel_announcement', 'channel_update']);
+    assert.deepEqual(h.nextGossipForPeer(peer, 10), []);
   });
 
   test('stale channels are pruned against the caller’s clock', () => {

@@ -2,6 +2,8 @@
 import { chainHash } from '../../src/chain/network.js';
 import { sha256d } from '../../src/crypto/backend.js';
 import { nobleBackend as crypto } from '../../src/crypto/noble.js';
+import { Features } from '../../src/ln/features.js';
+import type { Init } from '../../src/ln/msgs/bolt01.js';
 import { ChannelAnnouncement, ChannelUpdate, NodeAnnouncement } from '../../src/ln/msgs/bolt07.js';
 import { compareBytes } from '../../src/util/bytes.js';
 
@@ -69,3 +71,12 @@ export function nodeAnn(i: number, timestamp: number, addresses = new Uint8Array
 }
 
 export const peer = new Uint8Array(33).fill(2);
+
+/** An `init` from a peer: with `gossip_queries` (optional) unless `gossipQueries` is false; bit 3 = initial_routing_sync. */
+export function initFrom(opts: { gossipQueries?: boolean; initialRoutingSync?: boolean; networks?: Uint8Array[] } = {}): Init {
+  const f = new Features('init');
+  if (opts.gossipQueries ?? true) f.setOptional('gossip_queries');
+  if (opts.initialRoutingSync) f.setBit(3);
+  const features = f.toBytes();
+  return (opts.networks ? { globalFeatures: new Uint8Array(0), features, networks: opts.networks } : { globalFeatures: new Uint8Array(0), features }) as Init;
+}

@@ -76,9 +76,11 @@ describe('query_channel_range (BOLT 7)', () => {
     const h = handler();
     h.getAndClearPendingMsgEvents();
     assert.equal(h.handleGossipMessage(peer, { name: 'query_channel_range', msg: { chainHash: chain, firstBlocknum: 0, numberOfBlocks: 0xffffffff } }), false);
-    const ev = h.getAndClearPendingMsgEvents();
-    assert.equal(ev.length, 1);
-    assert.ok(ev[0]!.kind === 'send-message' && ev[0]!.msg.name === 'reply_channel_range');
+    // Replies are pulled as the peer's connection drains (PeerManager asks when its queue is low).
+    const out = h.nextGossipForPeer(peer, 10);
+    assert.equal(out.length, 1);
+    assert.ok(out[0]!.name === 'reply_channel_range' && out[0]!.msg.syncComplete === 1);
+    assert.deepEqual(h.nextGossipForPeer(peer, 10), []);
   });
 });
 
