@@ -344,6 +344,50 @@ describe('our own channels in gossip (BOLT 7)', () => {
       { gossip: true, configs: [PUBLIC, PUBLIC, PUBLIC] },
     ));
 
+  test('a forward refused for our new fee carries our channel_update, which the payer’s graph accepts', () =>
+    withNetwork(
+      3,
+      (net) => {
+        const [alice, bob, carol] = net.nodes as [TestNode, TestNode, TestNode];
+        net.connect(0, 1);
+        net.connect(1, 2);
+        net.openChannel(0, 1, 2_000_000n, 0n, { confirmations: 6 });
+        net.openChannel(1, 2, 2_000_000n, 0n, { confirmations: 6 });
+        const bc = bob.cm.listChannels().find((c) => compareBytes(c.counterpartyNodeId, nodeIdOf(carol)) === 0)!;
+        assert.equal(alice.graph!.size.channels, 2, 'Alice routes over the gossip graph');
+        // Bob raises his fee towards Carol; the broadcast is lost, so Alice still has the old one.
+        bob.cm.updateChannelConfig(nodeIdOf(carol), [bc.channelId], { forwardingFeeBaseMsat: 50_000 });
+        assert.deepEqual(names(bob.cm.getAndClearPendingMsgEvents(), 'broadcast-gossip'), ['channel_update']);
+        assert.equal(policy(alice, bc.shortChannelId!, bob)!.feeBaseMsat, 1000);
+        const inv = carol.cm.createInvoice({ amountMsat: 1_000_000n, description: 'fee' });
+        alice.cm.payInvoice(inv);
+        const evs: string[] = [];
+        for (let round = 0; round < 10; round++) {
+          net.pump();
+          let more = false;
+          for (const n of net.nodes) {
+            for (const e of n.cm.getAndClearPendingEvents()) {
+              if (e.kind === 'PendingHTLCsForwardable') {
+                n.cm.processPendingHtlcForwards();
+                more = true;
+              } else if (e.kind === 'PaymentClaimable') {
+                n.cm.claimFunds(e.purpose.preimage!);
+                more = true;
+              } else if (n === alice) evs.push(e.kind);
+            }
+          }
+          if (!more) break;
+        }
+        assert.equal(evs[0], 'PaymentPathFailed', 'the first attempt paid the old fee and failed at Bob');
+        // Whether the retry may reuse that channel is the retry policy's business; the payment resolves either way.
+        assert.ok(evs.includes('PaymentSent') || evs.includes('PaymentFailed'), evs.join());
+        // The update from the failure passed Alice's own gossip checks (Bob's signature, newer timestamp).
+        assert.equal(policy(alice, bc.shortChannelId!, bob)!.feeBaseMsat, 50_000);
+        for (const n of net.nodes) n.addedMonitors = 0;
+      },
+      { gossip: true, configs: [PUBLIC, PUBLIC, PUBLIC] },
+    ));
+
   test('restarts keep the announcement state: before it the exchange completes, after it nothing is resent', () =>
     withNetwork(
       2,

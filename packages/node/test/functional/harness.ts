@@ -14,7 +14,7 @@ import { KeysManager } from '@lnts/lightning/sign';
 import { type Event, type LogRecord, toHex, type UserConfigOverrides, userConfig } from '@lnts/lightning/util';
 import { link, type Link, type TestPeer } from '../../../lightning/test/support/mem_socket.js';
 import { PeerManager } from '@lnts/lightning/ln';
-import { NetGraphMsgHandler, NetworkGraph } from '@lnts/lightning/routing';
+import { DefaultRouter, NetGraphMsgHandler, NetworkGraph } from '@lnts/lightning/routing';
 import { chainHash } from '@lnts/lightning/chain';
 import { bestBackend } from '../../src/crypto/index.js';
 import { BlockSource, RegtestAccess, RegtestChain, RegtestWallet } from '../../src/regtest/index.js';
@@ -75,6 +75,8 @@ export interface TestNode {
    */
   graph?: NetworkGraph;
   gossip?: NetGraphMsgHandler;
+  /** With `NetOpts.gossip`: the ChannelManager's router over that graph (failures' channel_updates applied). */
+  router?: DefaultRouter;
 }
 
 export interface NetOpts {
@@ -143,6 +145,11 @@ export class Network {
       },
     };
     node.chainMonitor = new ChainMonitor(undefined, broadcaster, logger, this.fee, countingPersister, keys, crypto);
+    if (this.withGossip) {
+      node.graph = new NetworkGraph(chainHash('regtest'));
+      node.gossip = new NetGraphMsgHandler(node.graph, new RegtestAccess(this.chain), logger, crypto);
+      node.router = new DefaultRouter(node.graph, logger, undefined, { crypto, gossip: node.gossip });
+    }
     node.cm = new ChannelManager<ChannelMonitor>({
       feeEstimator: this.fee,
       chainMonitor: node.chainMonitor,
@@ -154,13 +161,10 @@ export class Network {
       network: 'regtest',
       bestBlock: { blockHash: this.chain.tip.hash, height: this.chain.height },
       crypto,
+      ...(node.router ? { router: node.router } : {}),
     });
     this.source.addListen(node.chainMonitor);
     this.source.addListen(node.cm);
-    if (this.withGossip) {
-      node.graph = new NetworkGraph(chainHash('regtest'));
-      node.gossip = new NetGraphMsgHandler(node.graph, new RegtestAccess(this.chain), logger, crypto);
-    }
     node.pm = new PeerManager(
       node.gossip ? { chanHandler: node.cm, routeHandler: node.gossip } : { chanHandler: node.cm },
       { nodeSecret: keys.getNodeSecret(), ephemeralRandomData: keys.getSecureRandomBytes(), crypto, logger },
@@ -296,6 +300,7 @@ export class Network {
       config: userConfig(n.config),
       network: 'regtest',
       crypto,
+      ...(n.router ? { router: n.router } : {}),
     });
     assert.ok(!(cm instanceof Error), `${n.name}: ChannelManager reads back`);
     // Reloaded monitors are handed back to the new ChainMonitor; already persisted, so not counted.
