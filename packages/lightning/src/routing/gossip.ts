@@ -44,10 +44,10 @@ function warn(log: string, data: string): LightningError {
 /** Options of {@link NetGraphMsgHandler}; all optional. */
 export interface NetGraphMsgHandlerConfig {
   /**
-   * Our node id (the `PeerManager`'s). Gossip about our node and channels is ours: BOLT 7 sends
-   * it regardless of filters, and it is never dropped or rate limited. Gossip handed in with our
-   * id as the sender (`PeerManager`'s `broadcast-gossip`) goes into the graph but is not relayed
-   * from here: `PeerManager` sends it to every peer itself.
+   * Our node id (the `PeerManager`'s). Gossip about our node or channels, or handed in with our
+   * id as the sender (`PeerManager`'s `broadcast-gossip`), is ours: BOLT 7 sends it regardless
+   * of filters, and it is never dropped from a full queue or rate limited. Without it, our own
+   * gossip is relayed like anyone's.
    */
   readonly ourNodeId?: Uint8Array;
   /** The caller's clock (UNIX seconds) to start with; see {@link NetGraphMsgHandler.setCurrentTime}. */
@@ -427,7 +427,6 @@ export class NetGraphMsgHandler implements RoutingMessageHandler {
   // BOLT 7 §"The gossip_timestamp_filter Message": a channel_announcement goes out with its first
   // channel_update, taking that update's timestamp, and before it.
   private relayUpdate(from: Uint8Array, c: ChannelInfo, first: boolean, update: RelayMessage, timestamp: number, own: boolean): void {
-    if (this.isOurs(from)) return;
     const group: RelayMessage[] = [];
     if (first && c.announcement) {
       const ann = decodeStored(ChannelAnnouncement, c.announcement);
@@ -436,7 +435,7 @@ export class NetGraphMsgHandler implements RoutingMessageHandler {
       }
     }
     group.push(update);
-    this.relay.relay(group, { from, timestamp, own });
+    this.relay.relay(group, { from, timestamp, own: own || this.isOurs(from) });
   }
 
   private onNodeAnnouncement(from: Uint8Array, n: NodeAnnouncement, m: WireMessage): boolean | LightningError {
@@ -471,7 +470,7 @@ export class NetGraphMsgHandler implements RoutingMessageHandler {
     if (this.nowSecs !== undefined && !own) this.rateLimiter.take(nodeKey, this.nowSecs);
     // BOLT 7: an announcement with more than one DNS hostname is kept but MUST NOT be forwarded.
     if (parsed.multipleHostnames || (n.excessData?.length ?? 0) > this.limits.maxExcessBytesForRelay) return false;
-    if (!this.isOurs(from)) this.relay.relay([{ msg: m, bytes: payload.length + 2 }], { from, about: n.nodeId, timestamp: n.timestamp, own });
+    this.relay.relay([{ msg: m, bytes: payload.length + 2 }], { from, about: n.nodeId, timestamp: n.timestamp, own: own || this.isOurs(from) });
     return true;
   }
 }

@@ -167,10 +167,19 @@ describe('gossip_timestamp_filter and relay (BOLT 7)', () => {
     const out = drainAll(h, B);
     assert.equal(out.filter((m) => m.name === 'channel_update' && m.msg.shortChannelId === scid(3, 2)).length, 5);
     assert.equal(out.filter((m) => m.name === 'channel_announcement' && m.msg.shortChannelId === scid(3, 2)).length, 1);
-    // Gossip handed in as ours (PeerManager's broadcast-gossip) goes into the graph, not into the relay: PeerManager sends it.
-    gossip(h, pub(0), { name: 'channel_update', msg: update(ours, 1, 9) });
-    assert.equal(h.graph.channel(scid(3, 2))?.twoToOne?.lastUpdate, 9);
-    assert.deepEqual(drainAll(h, B), []);
+    // Gossip handed in with our id as the sender (PeerManager's broadcast-gossip) is ours too:
+    // relayed to a peer whose filter excludes it and whose queue is full.
+    h.peerConnected(C, initFrom(), true);
+    gossip(h, C, filter(0, 1));
+    const other = announcement(4, 5, scid(3, 3));
+    gossip(h, A, { name: 'channel_announcement', msg: other });
+    for (let t = 2; t <= 9; t++) gossip(h, A, { name: 'channel_update', msg: update(other, 0, t) });
+    assert.equal(h.peerGossipStatus(B)!.dropped > 4, true, 'B’s queue is full again');
+    assert.equal(gossip(h, pub(0), { name: 'channel_update', msg: update(theirs, 1, 9) }), true);
+    assert.equal(h.graph.channel(scid(3, 1))?.twoToOne?.lastUpdate, 9);
+    assert.deepEqual(names(drainAll(h, C)), ['channel_update'], 'ours ignores C’s filter');
+    const toB = drainAll(h, B);
+    assert.ok(toB.some((m) => m.name === 'channel_update' && m.msg.shortChannelId === scid(3, 1) && (m.msg.channelFlags & 1) === 1), 'and B’s full queue');
   });
 });
 
