@@ -36,6 +36,16 @@ export { type GetRouteOptions, getRoute } from './router.js';
 export type { CapacityKind, ChannelUsage, Score, ScoreLookUp, ScoreUpdate } from './scoring/score.js';
 export { DefaultRouter, type DefaultRouterOptions, type Router } from './default_router.js';
 export { analyseFailure, type FailedPathHop, type FailureAnalysis, type NetworkUpdate } from './network_update.js';
+export {
+  DEFAULT_DECAY_PARAMETERS,
+  defaultFeeParameters,
+  FixedPenaltyScorer,
+  type LiquidityRange,
+  ProbabilisticScorer,
+  type ProbabilisticScoringDecayParameters,
+  type ProbabilisticScoringFeeParameters,
+  UNKNOWN_CHANNEL_CAPACITY_MSAT,
+} from './scoring/index.js';
 export * from './network_graph.js';
 export * from './gossip.js';
 export * from './gossip_queries.js';
