@@ -10,7 +10,7 @@ import type { Features } from '../ln/features.js';
 import { toHex } from '../util/hex.js';
 import type { RoutingFees } from './fees.js';
 import type { ChannelInfo, StoredChannelPolicy } from './network_graph.js';
-import type { RouteHintHop } from './params.js';
+import type { BlindedPaymentPath, RouteHintHop } from './params.js';
 
 /**
  * What the router reads of one of our channels: a structural subset of {@link ChannelDetails}, so
@@ -55,6 +55,17 @@ export type CandidateHop =
       readonly targetPubkey: Uint8Array;
     }
   | {
+      /** A whole blinded path, as one channel from its introduction node (`source`) to the hidden payee. */
+      readonly kind: 'blinded';
+      readonly source: string;
+      readonly target: string;
+      /** 0: a blinded path has no channel id of its own. */
+      readonly shortChannelId: bigint;
+      readonly blinded: BlindedPaymentPath;
+      /** Which of the payment parameters' blinded paths (for liquidity bookkeeping). */
+      readonly index: number;
+    }
+  | {
       readonly kind: 'public';
       readonly shortChannelId: bigint;
       readonly channel: ChannelInfo;
@@ -66,6 +77,7 @@ export type CandidateHop =
 /** Identifies a candidate's liquidity across searches (one per channel direction). */
 export function candidateKey(c: CandidateHop): string {
   if (c.kind === 'public') return `g:${c.shortChannelId}:${c.oneToTwo ? 0 : 1}`;
+  if (c.kind === 'blinded') return `b:${c.index}`;
   return c.kind === 'first' ? `f:${toHex(c.channel.channelId)}` : `p:${c.shortChannelId}:${c.source}`;
 }
 
@@ -83,22 +95,26 @@ const NO_FEES: RoutingFees = { feeBaseMsat: 0, feeProportionalMillionths: 0 };
 
 /** The fees `source` charges to forward over this channel. Ours charge nothing: we do not pay ourselves. */
 export function candidateFees(c: CandidateHop): RoutingFees {
+  if (c.kind === 'blinded') return c.blinded.payInfo;
   return c.kind === 'first' ? NO_FEES : c.kind === 'public' ? c.policy : c.hint;
 }
 
 /** The CLTV delta `source` adds to forward over this channel (blocks); 0 for ours. */
 export function candidateCltvDelta(c: CandidateHop): number {
+  if (c.kind === 'blinded') return c.blinded.payInfo.cltvExpiryDelta;
   return c.kind === 'first' ? 0 : c.kind === 'public' ? c.policy.cltvExpiryDelta : c.hint.cltvExpiryDelta;
 }
 
 /** The least one HTLC over this channel may carry (msat). */
 export function candidateHtlcMinimumMsat(c: CandidateHop): bigint {
   if (c.kind === 'public') return c.policy.htlcMinimumMsat;
+  if (c.kind === 'blinded') return c.blinded.payInfo.htlcMinimumMsat;
   return (c.kind === 'first' ? c.channel.nextOutboundHtlcMinimumMsat : c.hint.htlcMinimumMsat) ?? 0n;
 }
 
-/** The target's node id as bytes. */
+/** The target's node id as bytes (for a blinded path: its last blinded node id). */
 export function candidateTargetPubkey(c: CandidateHop): Uint8Array {
   if (c.kind === 'public') return c.oneToTwo ? c.channel.node2 : c.channel.node1;
+  if (c.kind === 'blinded') return c.blinded.path.hops.at(-1)!.blindedNodeId;
   return c.kind === 'first' ? c.channel.counterpartyNodeId : c.targetPubkey;
 }

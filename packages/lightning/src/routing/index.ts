@@ -8,6 +8,8 @@ export { type CandidateHop, type FirstHopChannel, outboundPaymentScid } from './
 export { RouteNotFound, type RouteNotFoundReason } from './errors.js';
 export { computeFeeMsat, type RoutingFees } from './fees.js';
 export {
+  type BlindedPayInfo,
+  type BlindedPaymentPath,
   DEFAULT_MAX_PATH_COUNT,
   DEFAULT_MAX_TOTAL_CLTV_EXPIRY_DELTA,
   MAX_PATH_LENGTH_ESTIMATE,
@@ -34,8 +36,6 @@ export {
 } from './route.js';
 export { type GetRouteOptions, getRoute } from './router.js';
 export type { CapacityKind, ChannelUsage, Score, ScoreLookUp, ScoreUpdate } from './scoring/score.js';
-export { DefaultRouter, type DefaultRouterOptions, type Router } from './default_router.js';
-export { analyseFailure, type FailedPathHop, type FailureAnalysis, type NetworkUpdate } from './network_update.js';
 export {
   DEFAULT_DECAY_PARAMETERS,
   defaultFeeParameters,
@@ -52,3 +52,5 @@ export * from './gossip_queries.js';
 export * from './gossip_limits.js';
 export { ALL_TIMESTAMPS, type PeerGossipState, type TimestampRange } from './gossip_relay.js';
 export { RELAY_FILTER_BACK_SECS, SYNC_FILTER_BACK_SECS } from './gossip_sync.js';
+export { DefaultRouter, type DefaultRouterOptions, type Router } from './default_router.js';
+export { analyseFailure, type FailedPathHop, type FailureAnalysis, type NetworkUpdate } from './network_update.js';

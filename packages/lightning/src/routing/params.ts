@@ -7,6 +7,7 @@
 import type { Invoice } from '../invoice/invoice.js';
 import type { RouteHintHop as InvoiceRouteHintHop } from '../invoice/route_hint.js';
 import type { Features } from '../ln/features.js';
+import type { BlindedPath } from '../ln/onion/blinded_path.js';
 
 /**
  * BOLT 4 §"Returning Errors"/LDK: the most CLTV (blocks) we let a route lock our funds for, about
@@ -36,6 +37,27 @@ export interface RouteHintHop extends InvoiceRouteHintHop {
 /** A private route into the payee: hops in forward order, the last one's channel reaching the payee. */
 export type RouteHint = readonly RouteHintHop[];
 
+/**
+ * What paying through a blinded path costs, as its creator aggregated it over the path (BOLT 12
+ * `invoice_blindedpay`, BOLT 4 §"Route Blinding"): the sender treats the whole path as one channel
+ * from its introduction node with these fees and CLTV delta (which includes the recipient's final delta).
+ */
+export interface BlindedPayInfo {
+  readonly feeBaseMsat: number;
+  readonly feeProportionalMillionths: number;
+  readonly cltvExpiryDelta: number;
+  readonly htlcMinimumMsat: bigint;
+  readonly htlcMaximumMsat: bigint;
+  /** The path's features (BOLT 9 context `blindedPath`), if any. */
+  readonly features?: Features;
+}
+
+/** A blinded path into the payee with what it costs (LDK's `BlindedPaymentPath`). */
+export interface BlindedPaymentPath {
+  readonly path: BlindedPath;
+  readonly payInfo: BlindedPayInfo;
+}
+
 /** Who is paid and within which limits (LDK's `PaymentParameters`, unblinded `Payee::Clear`). */
 export interface PaymentParameters {
   /** The recipient's node id (33 bytes). */
@@ -44,6 +66,12 @@ export interface PaymentParameters {
   readonly features?: Features;
   /** Private routes into the payee (BOLT 11 `r`), most preferred first. */
   readonly routeHints: readonly RouteHint[];
+  /**
+   * Blinded paths into the payee (BOLT 12 invoices; LDK's `Payee::Blinded`). When given, the payee
+   * is reached only through them: `payeePubkey`, `routeHints` and `finalCltvExpiryDelta` are not
+   * used (each path's pay info carries its own CLTV delta).
+   */
+  readonly blindedPaths?: readonly BlindedPaymentPath[];
   /** When the invoice expires, seconds since 1970 (informational; the core reads no clock). */
   readonly expiryTime?: bigint;
   /** Largest sum of CLTV deltas of a path, final delta included (blocks). */

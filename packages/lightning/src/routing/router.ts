@@ -84,11 +84,17 @@ function graphNodeFeatures(graph: NetworkGraph | null, pubkey: Uint8Array): Feat
   return a ? Features.fromBytes('node', a.features) : undefined;
 }
 
-/** The path for `edges` delivering `value`, with LDK's per-hop fee and CLTV semantics (see `RouteHop`). */
+/**
+ * The path for `edges` delivering `value`, with LDK's per-hop fee and CLTV semantics (see
+ * `RouteHop`). When the last edge is a blinded path it becomes the path's `blindedTail`, and the
+ * introduction node's hop carries the whole blinded part's fee and CLTV delta.
+ */
 function buildPath(graph: NetworkGraph | null, edges: readonly CandidateHop[], value: bigint, finalCltv: number, payeeFeatures: Features | undefined): Path {
   const carried = carriedAmounts(edges, value);
-  const last = edges.length - 1;
-  const hops: RouteHop[] = edges.map((e, i) => {
+  const tail = edges.at(-1)?.kind === 'blinded' ? (edges.at(-1) as Extract<CandidateHop, { kind: 'blinded' }>) : undefined;
+  const unblinded = tail ? edges.slice(0, -1) : edges;
+  const last = unblinded.length - 1;
+  const hops: RouteHop[] = unblinded.map((e, i) => {
     const next = edges[i + 1];
     const pubkey = candidateTargetPubkey(e);
     const hop: RouteHop = {
@@ -100,10 +106,20 @@ function buildPath(graph: NetworkGraph | null, edges: readonly CandidateHop[], v
     };
     // LDK amends the recipient's node features with its invoice features.
     const nodeFeatures =
-      (i === last ? payeeFeatures : undefined) ?? (e.kind === 'first' ? e.channel.counterpartyFeatures : undefined) ?? graphNodeFeatures(graph, pubkey);
+      (i === last && !tail ? payeeFeatures : undefined) ?? (e.kind === 'first' ? e.channel.counterpartyFeatures : undefined) ?? graphNodeFeatures(graph, pubkey);
     return nodeFeatures ? { ...hop, nodeFeatures } : hop;
   });
-  return { hops };
+  if (!tail) return { hops };
+  const b = tail.blinded.path;
+  return {
+    hops,
+    blindedTail: {
+      hops: b.hops.map((h) => ({ blindedNodeId: h.blindedNodeId, encryptedPayload: h.encryptedRecipientData })),
+      blindingPoint: b.firstPathKey,
+      excessFinalCltvExpiryDelta: 0,
+      finalValueMsat: value,
+    },
+  };
 }
 
 function describeIgnored(ig: Ignored): string {
@@ -114,6 +130,8 @@ function describeIgnored(ig: Ignored): string {
 }
 
 const NONE = Number.POSITIVE_INFINITY;
+/** The node name of a payee hidden behind blinded paths (never a hex node id). */
+const BLINDED_PAYEE = 'blinded-payee';
 
 /** The candidate hop behind a found channel. */
 function hopOf(index: GraphIndex | null, c: Edge | number): CandidateHop {
@@ -180,8 +198,10 @@ export function getRoute(
     return new RouteNotFound(reason, message);
   };
   const payerHex = toHex(payer);
-  const payeeHex = toHex(pp.payeePubkey);
-  if (crypto && (!crypto.isValidPublicKey(payer) || !crypto.isValidPublicKey(pp.payeePubkey))) {
+  const blinded = pp.blindedPaths ?? [];
+  // Paying into blinded paths, the payee's id is hidden: a placeholder names its node.
+  const payeeHex = blinded.length > 0 ? BLINDED_PAYEE : toHex(pp.payeePubkey);
+  if (crypto && (!crypto.isValidPublicKey(payer) || (blinded.length === 0 && !crypto.isValidPublicKey(pp.payeePubkey)))) {
     return fail('invalid-parameters', 'payer or payee node id is not a valid public key');
   }
   if (payerHex === payeeHex) return fail('payee-is-payer', 'cannot generate a route to ourselves');
@@ -196,7 +216,7 @@ export function getRoute(
   if (pp.maxPathCount < 1) return fail('invalid-parameters', 'cannot find a route with no paths allowed');
   const maxLength = Math.min(pp.maxPathLength, MAX_PATH_LENGTH_ESTIMATE);
   if (maxLength < 1) return fail('invalid-parameters', 'cannot find a route with no hops allowed');
-  const payeeFeatures = pp.features ?? graphNodeFeatures(graph, pp.payeePubkey);
+  const payeeFeatures = pp.features ?? (blinded.length > 0 ? undefined : graphNodeFeatures(graph, pp.payeePubkey));
   const allowMpp = pp.maxPathCount > 1 && (payeeFeatures?.supports('basic_mpp') ?? false);
 
   // Node indices: the graph's counters, then ids for nodes only our channels or hints name.
@@ -255,7 +275,31 @@ export function getRoute(
   const fromGraph = firstHops === null && (graph?.nodeByHex(payerHex)?.links.length ?? 0) > 0;
   if (usableFirstHops === 0 && !fromGraph) return fail('no-first-hops', 'cannot route when there are no usable channels away from us');
 
-  for (const hint of pp.routeHints) {
+  blinded.forEach((bp, i) => {
+    const intro = bp.path.firstNodeId;
+    if (intro.kind !== 'pubkey' || toHex(intro.nodeId) === payerHex) {
+      logger.log({ level: 'trace', module: MODULE, message: `blinded path ${i} ignored: ${intro.kind !== 'pubkey' ? 'its introduction node is given by channel' : 'we are its introduction node'}` });
+      return;
+    }
+    const source = toHex(intro.nodeId);
+    const pi = bp.payInfo;
+    const max = Number(pi.htlcMaximumMsat);
+    addExtra({
+      hop: { kind: 'blinded', source, target: payeeHex, shortChannelId: 0n, blinded: bp, index: i },
+      source: indexOf(source),
+      target: payeeIndex,
+      base: pi.feeBaseMsat,
+      prop: pi.feeProportionalMillionths,
+      cltv: pi.cltvExpiryDelta,
+      min: Number(pi.htlcMinimumMsat),
+      max,
+      cap: max,
+      capacityKind: 'hint',
+      key: bp,
+      oneToTwo: true,
+    });
+  });
+  for (const hint of blinded.length > 0 ? [] : pp.routeHints) {
     // Walk backwards from the payee: each hop is the channel from hop.pubkey to the next node.
     for (let i = hint.length - 1; i >= 0; i--) {
       const hop = hint[i]!;
@@ -296,7 +340,8 @@ export function getRoute(
     index,
     useGraphFromPayer: firstHops === null,
     extraInbound,
-    finalCltv: pp.finalCltvExpiryDelta,
+    // A blinded path's CLTV delta already includes the recipient's final delta.
+    finalCltv: blinded.length > 0 ? 0 : pp.finalCltvExpiryDelta,
     maxCltv: pp.maxTotalCltvExpiryDelta,
     maxLength,
     failed: new Set(pp.previouslyFailedChannels),

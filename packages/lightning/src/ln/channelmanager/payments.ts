@@ -19,7 +19,7 @@ import type { RouteParameters } from '../../routing/params.js';
 import { encodeFailureMessage, failureCode, isPermanentFailure, type FailureMessage } from '../onion/failure.js';
 import { buildFailurePacket, decodeFailurePacket, failurePacketFromMalformed, obfuscateFailurePacket } from '../onion/failure_packet.js';
 import { decodeIncomingHtlcOnion } from '../onion/inbound.js';
-import { buildPaymentOnion, type PaymentRouteHop, type RecipientFields } from '../onion/outbound.js';
+import { buildPaymentOnion, type PaymentBlindedTail, type PaymentRouteHop, type RecipientFields } from '../onion/outbound.js';
 
 /** What the payment logic needs from the `ChannelManager`. */
 export interface PaymentHost {
@@ -50,15 +50,17 @@ export interface PaymentHost {
   verifyInbound(paymentHash: Uint8Array, paymentSecret: Uint8Array, totalMsat: bigint): InboundPaymentRecord | undefined;
 }
 
-/** A path to pay over (the first hop is one of our channels). */
+/** A path to pay over (the first hop is one of our channels), possibly ending in a blinded path. */
 export interface PaymentPath {
   readonly hops: readonly PaymentRouteHop[];
+  readonly blindedTail?: PaymentBlindedTail;
 }
 
 interface OutboundPart {
   readonly paymentId: string;
   readonly sharedSecrets: readonly Uint8Array[];
   readonly path: readonly PaymentRouteHop[];
+  readonly blindedTail?: PaymentBlindedTail;
   readonly feeMsat: bigint;
 }
 
@@ -206,10 +208,11 @@ export class Payments {
         path: p.hops,
         recipient,
         startingHeight: this.h.bestHeight() + 1,
+        ...(p.blindedTail ? { blindedTail: p.blindedTail } : {}),
       });
-      return { channelKey, built, hops: p.hops };
+      return { channelKey, built, hops: p.hops, tail: p.blindedTail };
     });
-    for (const { channelKey, built, hops } of plans) {
+    for (const { channelKey, built, hops, tail } of plans) {
       const err = this.h.drive(channelKey, {
         kind: 'add-htlc',
         add: { amountMsat: built.firstHopAmountMsat, paymentHash, cltvExpiry: built.firstHopCltvExpiry, onionRoutingPacket: built.onion },
@@ -219,8 +222,8 @@ export class Payments {
         continue;
       }
       const htlcId = this.h.lastOfferedHtlcId(channelKey);
-      const fee = hopsFee(hops);
-      this.outboundParts.set(`${channelKey}:${htlcId}`, { paymentId: idKey, sharedSecrets: built.sharedSecrets, path: hops, feeMsat: fee });
+      const fee = hopsFee(hops, tail);
+      this.outboundParts.set(`${channelKey}:${htlcId}`, { paymentId: idKey, sharedSecrets: built.sharedSecrets, path: hops, ...(tail ? { blindedTail: tail } : {}), feeMsat: fee });
       pay.pending++;
     }
   }
@@ -237,7 +240,7 @@ export class Payments {
     const failedScid = part.path[Math.min((hopIndex ?? -1) + 1, part.path.length - 1)]!.shortChannelId;
     const pp = r.params.paymentParams;
     r.params = { ...r.params, paymentParams: { ...pp, previouslyFailedChannels: [...pp.previouslyFailedChannels, failedScid] } };
-    const amount = part.path.at(-1)!.feeMsat;
+    const amount = part.blindedTail?.finalValueMsat ?? part.path.at(-1)!.feeMsat;
     const route = this.h.findRoute({ ...r.params, finalValueMsat: amount });
     if (!route || route.paths.length === 0) return false;
     try {
@@ -460,7 +463,7 @@ export class Payments {
         for (const other of this.outboundParts.values()) if (other.paymentId === part.paymentId) fee += other.feeMsat;
         this.h.pushEvent({ kind: 'PaymentSent', paymentId: pay.paymentId, paymentPreimage: preimage, paymentHash: pay.paymentHash, feePaidMsat: fee });
       }
-      this.h.pathSucceeded({ hops: part.path });
+      this.h.pathSucceeded({ hops: part.path, ...(part.blindedTail ? { blindedTail: part.blindedTail } : {}) });
       this.h.pushEvent({ kind: 'PaymentPathSuccessful', paymentId: pay.paymentId, paymentHash: pay.paymentHash, path: paidPath(part.path) });
       return;
     }
@@ -540,7 +543,7 @@ export class Payments {
         }
         const permanent = code !== undefined && (isPermanentFailure(code) || hopIndex === part.path.length - 1);
         // The graph and scorer learn from the failure before a retry is routed.
-        this.h.pathFailed({ hops: part.path }, analyseFailure(part.path, hopIndex, code, update));
+        this.h.pathFailed({ hops: part.path, ...(part.blindedTail ? { blindedTail: part.blindedTail } : {}) }, analyseFailure(part.path, hopIndex, code, update));
         const retried = !permanent && this.retryPart(pay, part, hopIndex);
         this.h.pushEvent({
           kind: 'PaymentPathFailed',
@@ -570,9 +573,11 @@ export class Payments {
   }
 }
 
-function hopsFee(hops: readonly PaymentRouteHop[]): bigint {
+/** Fees of a path: every hop's but the last, whose `feeMsat` is the amount delivered — unless a blinded tail delivers it. */
+function hopsFee(hops: readonly PaymentRouteHop[], tail?: PaymentBlindedTail): bigint {
   let f = 0n;
-  for (let i = 0; i < hops.length - 1; i++) f += hops[i]!.feeMsat;
+  const n = tail ? hops.length : hops.length - 1;
+  for (let i = 0; i < n; i++) f += hops[i]!.feeMsat;
   return f;
 }
 

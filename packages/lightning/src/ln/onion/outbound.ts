@@ -6,6 +6,7 @@
  */
 import type { CryptoBackend } from '../../crypto/backend.js';
 import { InvalidRoute } from '../../util/errors.js';
+import { blindedPaymentHops } from './blinded_payment.js';
 import { type BuiltOnion, constructOnionPacket, type OnionHop } from './construct.js';
 import { encodeHopPayload, type HopPayload, MAX_VALUE_MSAT } from './payload.js';
 
@@ -35,6 +36,19 @@ export interface RecipientFields {
   readonly keysendPreimage?: Uint8Array;
 }
 
+/**
+ * The blinded end of a path (the router's `BlindedTail`): the last unblinded hop is the
+ * introduction node, whose `feeMsat`/`cltvExpiryDelta` are those of the whole blinded part.
+ */
+export interface PaymentBlindedTail {
+  readonly hops: readonly { readonly blindedNodeId: Uint8Array; readonly encryptedPayload: Uint8Array }[];
+  /** The introduction node's path key (`first_path_key`). */
+  readonly blindingPoint: Uint8Array;
+  readonly excessFinalCltvExpiryDelta: number;
+  /** What the recipient gets (msat). */
+  readonly finalValueMsat: bigint;
+}
+
 /** Payloads for a route, and what the first HTLC must carry. */
 export interface RoutePayloads {
   readonly hops: OnionHop[];
@@ -53,8 +67,9 @@ export interface RoutePayloads {
  *   any privacy offset the caller adds, BOLT 7 §"Recommendations for Routing").
  * @throws {InvalidRoute} on an empty route or amounts beyond 21M BTC.
  */
-export function buildRoutePayloads(path: readonly PaymentRouteHop[], recipient: RecipientFields, startingHeight: number): RoutePayloads {
+export function buildRoutePayloads(path: readonly PaymentRouteHop[], recipient: RecipientFields, startingHeight: number, tail?: PaymentBlindedTail): RoutePayloads {
   if (path.length === 0) throw new InvalidRoute('a route needs at least one hop');
+  if (tail) return blindedRoutePayloads(path, recipient, startingHeight, tail);
   const out: OnionHop[] = new Array(path.length);
   let value = 0n;
   let cltv = startingHeight;
@@ -79,6 +94,38 @@ export function buildRoutePayloads(path: readonly PaymentRouteHop[], recipient: 
   return { hops: out, firstHopAmountMsat: value, firstHopCltvExpiry: cltv };
 }
 
+/**
+ * Payloads for a path ending in a blinded tail (BOLT 4 §"Route Blinding", sender): the hops before
+ * the introduction node forward as usual; from the introduction node on, each hop gets its
+ * `encrypted_recipient_data` (the first also `current_path_key`), the recipient also its amount,
+ * expiry and `total_amount_msat` — no `payment_data`, as the path itself authenticates the payment.
+ */
+function blindedRoutePayloads(path: readonly PaymentRouteHop[], recipient: RecipientFields, startingHeight: number, tail: PaymentBlindedTail): RoutePayloads {
+  if (tail.hops.length === 0) throw new InvalidRoute('a blinded tail needs at least one hop');
+  const intro = path.at(-1)!;
+  const finalCltv = startingHeight + tail.excessFinalCltvExpiryDelta;
+  const blinded = blindedPaymentHops(
+    {
+      firstNodeId: { kind: 'pubkey', nodeId: intro.pubkey },
+      firstPathKey: tail.blindingPoint,
+      hops: tail.hops.map((h) => ({ blindedNodeId: h.blindedNodeId, encryptedRecipientData: h.encryptedPayload })),
+    },
+    { amountMsat: tail.finalValueMsat, totalAmountMsat: recipient.totalMsat ?? tail.finalValueMsat, finalCltv },
+  );
+  // What the introduction node must receive: the delivered value plus the blinded part's fee.
+  let value = tail.finalValueMsat + intro.feeMsat;
+  let cltv = finalCltv + intro.cltvExpiryDelta;
+  const out: OnionHop[] = new Array(path.length - 1);
+  for (let i = path.length - 2; i >= 0; i--) {
+    const p: HopPayload = { amtToForward: value, outgoingCltvValue: cltv, shortChannelId: path[i + 1]!.shortChannelId };
+    value += path[i]!.feeMsat;
+    cltv += path[i]!.cltvExpiryDelta;
+    if (value > MAX_VALUE_MSAT) throw new InvalidRoute('route amount above 21M BTC');
+    out[i] = { pubkey: path[i]!.pubkey, payload: encodeHopPayload(p) };
+  }
+  return { hops: [...out, ...blinded], firstHopAmountMsat: value, firstHopCltvExpiry: cltv };
+}
+
 /** A payment onion with what the first HTLC must carry. */
 export interface BuiltPaymentOnion extends BuiltOnion {
   readonly firstHopAmountMsat: bigint;
@@ -99,9 +146,11 @@ export function buildPaymentOnion(
     readonly path: readonly PaymentRouteHop[];
     readonly recipient: RecipientFields;
     readonly startingHeight: number;
+    /** The path's blinded end, when it pays into a blinded path. */
+    readonly blindedTail?: PaymentBlindedTail;
   },
 ): BuiltPaymentOnion {
-  const p = buildRoutePayloads(opts.path, opts.recipient, opts.startingHeight);
+  const p = buildRoutePayloads(opts.path, opts.recipient, opts.startingHeight, opts.blindedTail);
   const built = constructOnionPacket(c, { sessionKey: opts.sessionKey, hops: p.hops, associatedData: opts.paymentHash });
   return { ...built, firstHopAmountMsat: p.firstHopAmountMsat, firstHopCltvExpiry: p.firstHopCltvExpiry };
 }
