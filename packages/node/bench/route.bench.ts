@@ -22,9 +22,9 @@ import {
   getRoute,
   NetGraphMsgHandler,
   NetworkGraph,
+  ProbabilisticScorer,
   paymentParametersFromNodeId,
   RouteNotFound,
-  type ScoreLookUp,
   routeParametersFromPaymentParamsAndValue,
   routeTotalFeesMsat,
 } from '@lnts/lightning/routing';
@@ -174,15 +174,6 @@ function ldkRoutes(file: string, pairs: number): Record<string, LdkStats> | null
   }
 }
 
-/** The probabilistic scorer when it exists in this build, with default parameters and no history. */
-async function defaultScorer(graph: NetworkGraph): Promise<{ scorer: ScoreLookUp | undefined; name: string }> {
-  const routing = (await import('@lnts/lightning/routing')) as Record<string, unknown>;
-  const Ctor = routing.ProbabilisticScorer as (new (...a: unknown[]) => ScoreLookUp) | undefined;
-  if (!Ctor) return { scorer: undefined, name: 'none' };
-  const decay = routing.defaultDecayParameters as (() => unknown) | undefined;
-  return { scorer: new Ctor(decay ? decay() : undefined, graph, { log() {} }), name: 'probabilistic' };
-}
-
 if (wanted('route')) {
   const file = resolve(arg('--file') ?? join(SHARED, 'gossip-12k.bin'));
   if (!existsSync(file)) {
@@ -211,8 +202,10 @@ if (wanted('route')) {
 
   const ldkPairs = Number(arg('--ldk-pairs') ?? 100);
   const pairs = pickPairs(recs, Number(arg('--pairs') ?? 1000), 7);
-  const { scorer, name } = await defaultScorer(graph);
   const logger = { log() {} };
+  // Default decay and fee parameters, no payment history: LDK's harness does the same.
+  const scorer = new ProbabilisticScorer({}, graph, logger);
+  const name = 'probabilistic';
   const ldk = ldkRoutes(file, Math.min(ldkPairs, pairs.length));
   for (const amountSat of [10_000n, 1_000_000n]) {
     const run = (i: number): Row => {

@@ -176,7 +176,13 @@ class Labels {
 class LabelHeap {
   private a = new Int32Array(4096);
   size = 0;
-  constructor(private readonly less: (x: number, y: number) => boolean) {}
+  less: (x: number, y: number) => boolean = () => false;
+
+  /** Empties the heap for a new search ordered by `less` (the buffer is kept). */
+  reset(less: (x: number, y: number) => boolean): void {
+    this.less = less;
+    this.size = 0;
+  }
 
   push(x: number): void {
     if (this.size === this.a.length) {
@@ -216,19 +222,44 @@ class LabelHeap {
 }
 
 /**
+ * Buffers reused from one search to the next (searches never nest: the scorer cannot route), so a
+ * route over a large graph allocates almost nothing.
+ */
+interface Workspace {
+  readonly labels: Labels;
+  readonly heap: LabelHeap;
+  kept: Int32Array;
+  keptCount: Uint8Array;
+  tentative: Int32Array;
+}
+let shared: Workspace | undefined;
+
+function workspace(keptSize: number, nodes: number): Workspace {
+  shared ??= { labels: new Labels(), heap: new LabelHeap(), kept: new Int32Array(0), keptCount: new Uint8Array(0), tentative: new Int32Array(0) };
+  if (shared.kept.length < keptSize) shared.kept = new Int32Array(keptSize);
+  if (shared.keptCount.length < nodes) shared.keptCount = new Uint8Array(nodes);
+  if (shared.tentative.length < nodes) shared.tentative = new Int32Array(nodes);
+  return shared;
+}
+
+/**
  * One search for a path delivering `value` msat (`exact`), or as much of it as one path can carry
  * (`widest`: the widest path first, then the cheapest), within `feeBudget` msat of fees.
  */
 export function search(ctx: SearchContext, mode: Mode, value: number, feeBudget: number, labelsPerNode: number, labelLimit = INF): Found | NotFound {
-  const L = new Labels();
+  const ws = workspace(ctx.nodeCount * labelsPerNode, ctx.nodeCount);
+  const L = ws.labels;
+  L.size = 0;
   const widest = mode === 'widest';
   const index = ctx.index;
   const K = labelsPerNode;
   const n = ctx.nodeCount;
-  const kept = new Int32Array(n * K);
-  const keptCount = new Uint8Array(n);
+  const kept = ws.kept;
+  const keptCount = ws.keptCount;
+  keptCount.fill(0, 0, n);
   // The best label queued (pushed, not yet popped) per node: Dijkstra's tentative distance.
-  const tentative = new Int32Array(n).fill(-1);
+  const tentative = ws.tentative;
+  tentative.fill(-1, 0, n);
   let statePruned = false;
 
   const scidOf = (l: number): bigint => {
@@ -255,7 +286,8 @@ export function search(ctx: SearchContext, mode: Mode, value: number, feeBudget:
     if (L.len[x] !== L.len[y]) return L.len[x]! < L.len[y]!;
     return x !== y && tieBreak(x, y);
   };
-  const heap = new LabelHeap(less);
+  const heap = ws.heap;
+  heap.reset(less);
 
   /** True when label `a` is no worse than a would-be label in everything that limits extending it. */
   const dominates = (a: number, val: number, amount: number, cost: number, cltv: number, len: number): boolean =>
@@ -286,7 +318,7 @@ export function search(ctx: SearchContext, mode: Mode, value: number, feeBudget:
     return false;
   };
 
-  const usage: ChannelUsage = { amountMsat: 0, inflightHtlcMsat: 0, capacityMsat: 0, capacityKind: 'unknown' };
+  const usage: ChannelUsage = { amountMsat: 0, inflightHtlcMsat: 0, capacityMsat: 0, capacityKind: 'unknown', htlcMaximumMsat: undefined };
   const scorer = ctx.scorer;
   const used = ctx.used;
   const anyUsed = used.size > 0;
@@ -418,11 +450,13 @@ export function search(ctx: SearchContext, mode: Mode, value: number, feeBudget:
         usage.inflightHtlcMsat = anyUsed ? (used.get(s) ?? 0) : 0;
         usage.capacityMsat = index!.capacity[s]!;
         usage.capacityKind = (f & SLOT_CAPACITY_KNOWN) !== 0 ? 'total' : 'htlc-maximum';
+        usage.htlcMaximumMsat = index!.htlcMax[s]!;
         oneToTwo = (f & SLOT_ONE_TO_TWO) !== 0;
       } else {
         usage.inflightHtlcMsat = anyUsed ? (used.get(e!.key) ?? 0) : 0;
         usage.capacityMsat = e!.cap;
         usage.capacityKind = e!.capacityKind;
+        usage.htlcMaximumMsat = e!.max;
         oneToTwo = e!.oneToTwo;
       }
       penalty = scorer.channelPenaltyMsat(scid, oneToTwo, usage);
