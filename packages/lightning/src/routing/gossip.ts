@@ -118,13 +118,15 @@ export class NetGraphMsgHandler implements RoutingMessageHandler {
    * Tells the handler the time (UNIX seconds; the core reads no clock — call it about once a
    * minute). It sets the `first_timestamp` of the filters we send (two weeks back for peers we
    * sync from, an hour for the rest), discards `channel_update`s more than a day in the future
-   * or older than two weeks, and drives the per-channel update rate limit. Until it is called,
+   * or older than two weeks, drives the per-channel update rate limit, and gives up a sync whose
+   * peer leaves our query unanswered for `syncStallSecs`. Until it is called,
    * filters ask for everything (`first_timestamp` 0, range 0xFFFFFFFF) and those time checks
    * are off.
    */
   setCurrentTime(nowSecs: number): void {
     this.nowSecs = nowSecs;
     this.rateLimiter.prune(nowSecs);
+    this.sync.expire(nowSecs);
   }
 
   /**
@@ -160,7 +162,7 @@ export class NetGraphMsgHandler implements RoutingMessageHandler {
 
   /** Our filters and queries (sync), as `send-message` events. Relay and replies are pulled instead. */
   getAndClearPendingMsgEvents(): MessageSendEvent[] {
-    return this.sync.takeEvents((id) => this.mayQuery(id));
+    return this.sync.takeEvents((id) => this.mayQuery(id), this.nowSecs);
   }
 
   /**
@@ -219,9 +221,9 @@ export class NetGraphMsgHandler implements RoutingMessageHandler {
         return false;
       }
       case 'reply_channel_range':
-        return this.sync.onReplyChannelRange(theirNodeId, m.msg) ?? false;
+        return this.sync.onReplyChannelRange(theirNodeId, m.msg, this.nowSecs) ?? false;
       case 'reply_short_channel_ids_end':
-        return this.sync.onReplyShortChannelIdsEnd(theirNodeId, m.msg) ?? false;
+        return this.sync.onReplyShortChannelIdsEnd(theirNodeId, m.msg, this.nowSecs) ?? false;
       default:
         return false;
     }

@@ -26,6 +26,8 @@ export interface GossipLimits {
   readonly maxConcurrentRangeReplies: number;
   /** Peers we run an initial sync (`query_channel_range` + `query_short_channel_ids`) with at once (LDK: the first few). */
   readonly maxSyncPeers: number;
+  /** Seconds (caller's clock) our sync waits for a reply to its outstanding query before giving the peer up. */
+  readonly syncStallSecs: number;
   /** Short channel ids per `query_short_channel_ids` we send. */
   readonly scidsPerQuery: number;
   /** Unknown short channel ids from one peer's `reply_channel_range`s that we remember to query. */
@@ -55,6 +57,7 @@ export const DEFAULT_GOSSIP_LIMITS: GossipLimits = {
   relayQueueBytesPerPeer: 128 * 1024,
   maxConcurrentRangeReplies: 4,
   maxSyncPeers: 3,
+  syncStallSecs: 300,
   scidsPerQuery: 500,
   maxWantedScidsPerPeer: 100_000,
   updateBurst: 10,

@@ -37,11 +37,14 @@ interface SyncPeer {
   overflow: number;
   /** A `query_short_channel_ids` was sent and its `reply_short_channel_ids_end` has not come. */
   inFlight: boolean;
+  /** The caller's time of the last query or reply; `undefined` until a clock is known. */
+  lastProgressSecs: number | undefined;
 }
 
 /** The sync bounds (see `GossipLimits`). */
 export interface SyncLimits {
   readonly maxSyncPeers: number;
+  readonly syncStallSecs: number;
   readonly scidsPerQuery: number;
   readonly maxWantedScidsPerPeer: number;
 }
@@ -81,6 +84,7 @@ export class GossipSync {
       wantedSet: new Set(),
       overflow: 0,
       inFlight: false,
+      lastProgressSecs: nowSecs,
     });
     this.send(nodeId, { name: 'query_channel_range', msg: { chainHash: this.chainHash, ...WHOLE_CHAIN } });
   }
@@ -110,9 +114,10 @@ export class GossipSync {
    * finish the range once a reply reaches the end of what we asked for (BOLT 7 §Rationale: replies
    * are in order, so coverage tells the end).
    */
-  onReplyChannelRange(nodeId: Uint8Array, r: ReplyChannelRange): LightningError | undefined {
+  onReplyChannelRange(nodeId: Uint8Array, r: ReplyChannelRange, nowSecs: number | undefined): LightningError | undefined {
     const s = this.syncing.get(toHex(nodeId));
     if (!s || s.rangeEnd === undefined) return ignore('reply_channel_range to no query of ours');
+    s.lastProgressSecs = nowSecs;
     if (!equalBytes(r.chainHash, this.chainHash)) {
       s.rangeEnd = undefined;
       this.maybeFinish(s);
@@ -148,10 +153,11 @@ export class GossipSync {
   }
 
   /** The end of the answer to our `query_short_channel_ids`: the next batch may go. */
-  onReplyShortChannelIdsEnd(nodeId: Uint8Array, r: ReplyShortChannelIdsEnd): LightningError | undefined {
+  onReplyShortChannelIdsEnd(nodeId: Uint8Array, r: ReplyShortChannelIdsEnd, nowSecs: number | undefined): LightningError | undefined {
     const s = this.syncing.get(toHex(nodeId));
     if (!s?.inFlight) return ignore('reply_short_channel_ids_end to no query of ours');
     s.inFlight = false;
+    s.lastProgressSecs = nowSecs;
     if (!equalBytes(r.chainHash, this.chainHash) || r.fullInformation === 0) {
       // BOLT 7: full_information = 0 says to look elsewhere; stop asking this peer.
       this.logger.log({ level: 'debug', module: 'gossip', message: 'peer lacks full information; sync with it ends', peerId: s.nodeId });
@@ -161,6 +167,21 @@ export class GossipSync {
     }
     this.maybeFinish(s);
     return undefined;
+  }
+
+  /**
+   * The caller's clock moved: a sync whose peer has not answered our outstanding query for
+   * `syncStallSecs` is given up, freeing its slot (some peers, LDK among them, never answer
+   * `query_short_channel_ids`). A query sent before any clock was known starts counting now.
+   */
+  expire(nowSecs: number): void {
+    for (const s of [...this.syncing.values()]) {
+      if (s.rangeEnd === undefined && !s.inFlight) continue;
+      s.lastProgressSecs ??= nowSecs;
+      if (nowSecs - s.lastProgressSecs < this.limits.syncStallSecs) continue;
+      this.syncing.delete(toHex(s.nodeId));
+      this.logger.log({ level: 'info', module: 'gossip', message: `gossip sync with peer stalled for ${nowSecs - s.lastProgressSecs}s; giving up`, peerId: s.nodeId });
+    }
   }
 
   private maybeFinish(s: SyncPeer): void {
@@ -174,7 +195,7 @@ export class GossipSync {
    * query in flight and `mayQuery` true (its announcements are not piling up behind chain
    * lookups), the next `query_short_channel_ids` of up to `scidsPerQuery` ids, ascending.
    */
-  takeEvents(mayQuery: (nodeId: Uint8Array) => boolean): MessageSendEvent[] {
+  takeEvents(mayQuery: (nodeId: Uint8Array) => boolean, nowSecs: number | undefined): MessageSendEvent[] {
     for (const s of [...this.syncing.values()]) {
       if (s.inFlight || s.wantedHead >= s.wanted.length || !mayQuery(s.nodeId)) continue;
       const batch: bigint[] = [];
@@ -195,6 +216,7 @@ export class GossipSync {
       }
       batch.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
       s.inFlight = true;
+      s.lastProgressSecs = nowSecs;
       this.send(s.nodeId, { name: 'query_short_channel_ids', msg: { chainHash: this.chainHash, encodedShortIds: encodeShortIds(batch) } });
     }
     const out = this.pending;

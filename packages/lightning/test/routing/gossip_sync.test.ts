@@ -292,6 +292,22 @@ describe('initial sync from our side', () => {
     assert.equal(h.peerGossipStatus(A)?.syncing, false, 'sync complete');
   });
 
+  test('a peer that leaves our query unanswered for syncStallSecs is given up, freeing its sync slot', () => {
+    const h = mk({ limits: { maxSyncPeers: 1, syncStallSecs: 300 } });
+    h.peerConnected(A, initFrom(), false);
+    gossip(h, A, { name: 'reply_channel_range', msg: { chainHash: chain, firstBlocknum: 0, numberOfBlocks: 0xffffffff, syncComplete: 1, encodedShortIds: encodeShortIds([scid(3, 3)]) } });
+    assert.deepEqual(names(sent(h.getAndClearPendingMsgEvents())), ['gossip_timestamp_filter', 'query_channel_range', 'query_short_channel_ids']);
+    // The query went out before the handler knew the time: the wait counts from the first clock.
+    h.setCurrentTime(NOW);
+    h.setCurrentTime(NOW + 299);
+    assert.equal(h.peerGossipStatus(A)?.syncing, true);
+    h.setCurrentTime(NOW + 300);
+    assert.equal(h.peerGossipStatus(A)?.syncing, false);
+    h.peerConnected(B, initFrom(), false);
+    assert.deepEqual(names(sent(h.getAndClearPendingMsgEvents())), ['gossip_timestamp_filter', 'query_channel_range'], 'the slot is free again');
+    assert.ok(gossip(h, A, { name: 'reply_short_channel_ids_end', msg: { chainHash: chain, fullInformation: 1 } }) instanceof LightningError, 'a late answer is ignored');
+  });
+
   test('unsolicited or malformed replies are ignored or warned about; remembered ids are capped per peer', () => {
     const h = mk({ limits: { maxWantedScidsPerPeer: 3, scidsPerQuery: 10 } });
     const end: WireMessage = { name: 'reply_short_channel_ids_end', msg: { chainHash: chain, fullInformation: 1 } };

@@ -43,6 +43,10 @@ export interface LdkNode {
   readonly logs: Array<{ level: number; text: string }>;
   /** Objects the bindings need kept alive. */
   readonly keep: unknown[];
+  /** LDK's network graph (filled only with `gossip`). */
+  readonly graph: LDK.NetworkGraph;
+  /** With `gossip`: the P2PGossipSync its PeerManager routes gossip to (no UTXO lookup). */
+  readonly gossipSync?: LDK.P2PGossipSync;
 }
 
 /** Options of an LDK test node. */
@@ -51,6 +55,8 @@ export interface LdkNodeOptions {
   readonly onBroadcast?: (tx: Uint8Array) => void;
   /** The chain tip LDK starts from (default: regtest genesis at height 0). */
   readonly bestBlock?: { readonly hash: Uint8Array; readonly height: number };
+  /** Route gossip to a P2PGossipSync over the node's graph instead of ignoring it. */
+  readonly gossip?: boolean;
   /** Adjusts LDK's `UserConfig` (anchors, manual acceptance...). */
   readonly configure?: (config: LDK.UserConfig, ldk: Ldk) => void;
   /** Feerate LDK's fee estimator returns (sat/kW). */
@@ -118,9 +124,10 @@ export function makeLdkNode(ldk: Ldk, seedByte: number, opts: LdkNodeOptions = {
     START_TIME,
   );
   const ign = ldk.IgnoringMessageHandler.constructor_new();
+  const gossipSync = opts.gossip ? ldk.P2PGossipSync.constructor_new(graph, ldk.Option_UtxoLookupZ.constructor_none(), logger) : undefined;
   const pm = ldk.PeerManager.constructor_new(
     cm.as_ChannelMessageHandler(),
-    ign.as_RoutingMessageHandler(),
+    gossipSync ? gossipSync.as_RoutingMessageHandler() : ign.as_RoutingMessageHandler(),
     ign.as_OnionMessageHandler(),
     ign.as_CustomMessageHandler(),
     START_TIME,
@@ -136,7 +143,9 @@ export function makeLdkNode(ldk: Ldk, seedByte: number, opts: LdkNodeOptions = {
     chainMonitor,
     broadcasts,
     logs,
-    keep: [logger, feeEst, broadcaster, persister, chainMonitor, keys, graph, scorer, lockable, router, msgRouter, ign],
+    keep: [logger, feeEst, broadcaster, persister, chainMonitor, keys, graph, scorer, lockable, router, msgRouter, ign, gossipSync],
+    graph,
+    ...(gossipSync ? { gossipSync } : {}),
   };
 }
 
