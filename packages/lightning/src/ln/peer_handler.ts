@@ -561,7 +561,10 @@ export class PeerManager {
             this.log('warn', `our own ${ev.msg.name} was refused by the routing handler: ${res.message}`);
             break;
           }
-          this.broadcast(ev.msg);
+          // A handler with the pull side relays what it accepted itself (ours regardless of filters,
+          // an announcement with its first update, after a chain lookup if one is pending).
+          if (this.routeHandler.nextGossipForPeer) break;
+          this.broadcast(ev.msg, undefined, true);
           for (const p of this.byNodeId.values()) touched.add(p);
           break;
         }

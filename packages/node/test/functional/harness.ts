@@ -147,7 +147,7 @@ export class Network {
     node.chainMonitor = new ChainMonitor(undefined, broadcaster, logger, this.fee, countingPersister, keys, crypto);
     if (this.withGossip) {
       node.graph = new NetworkGraph(chainHash('regtest'));
-      node.gossip = new NetGraphMsgHandler(node.graph, new RegtestAccess(this.chain), logger, crypto);
+      node.gossip = new NetGraphMsgHandler(node.graph, new RegtestAccess(this.chain), logger, crypto, { ourNodeId: keys.getNodeId() });
       node.router = new DefaultRouter(node.graph, logger, undefined, { crypto, gossip: node.gossip });
     }
     node.cm = new ChannelManager<ChannelMonitor>({

@@ -198,6 +198,23 @@ export function persistedAnnouncementSigs(a: AnnouncementSigsState): Announcemen
   return announcementSigsOnDisconnect(a);
 }
 
+/** Checks an {@link AnnouncementSigsState} read back from bytes. */
+export function isAnnouncementSigsState(v: unknown): v is AnnouncementSigsState {
+  if (typeof v !== 'object' || v === null) return false;
+  const a = v as { kind?: unknown; theirs?: { nodeSignature?: unknown; bitcoinSignature?: unknown }; announcement?: unknown; oursSentOnThisConnection?: unknown };
+  switch (a.kind) {
+    case 'NotExchanged':
+    case 'OursSent':
+      return true;
+    case 'TheirsReceived':
+      return a.theirs?.nodeSignature instanceof Uint8Array && a.theirs.bitcoinSignature instanceof Uint8Array;
+    case 'Announced':
+      return typeof a.announcement === 'object' && a.announcement !== null && typeof a.oursSentOnThisConnection === 'boolean';
+    default:
+      return false;
+  }
+}
+
 /** The channel's complete `channel_announcement`, once both sides' signatures are exchanged. */
 export function channelAnnouncementOf(s: FundedState): ChannelAnnouncement | undefined {
   return s.kind === 'Normal' && s.announcementSigs.kind === 'Announced' ? s.announcementSigs.announcement : undefined;

@@ -162,6 +162,31 @@ export function tickUpdateStatus(status: ChannelUpdateStatus, live: boolean): { 
   }
 }
 
+/** Checks persisted {@link ChannelGossip} read back from bytes (`ChannelManager.read` is total). */
+export function isChannelGossip(v: unknown): v is ChannelGossip {
+  if (typeof v !== 'object' || v === null) return false;
+  const g = v as Partial<Record<keyof ChannelGossip, unknown>>;
+  const st = g.status as { kind?: unknown; ticks?: unknown } | undefined;
+  const statusOk =
+    typeof st === 'object' &&
+    st !== null &&
+    (st.kind === 'Enabled' || st.kind === 'Disabled' || ((st.kind === 'DisabledStaged' || st.kind === 'EnabledStaged') && typeof st.ticks === 'number'));
+  const f = g.counterpartyForwarding as Partial<Record<keyof CounterpartyForwardingInfo, unknown>> | undefined;
+  const fwdOk =
+    f === undefined ||
+    (typeof f === 'object' &&
+      f !== null &&
+      typeof f.feeBaseMsat === 'number' &&
+      typeof f.feeProportionalMillionths === 'number' &&
+      typeof f.cltvExpiryDelta === 'number' &&
+      typeof f.htlcMinimumMsat === 'bigint' &&
+      typeof f.htlcMaximumMsat === 'bigint' &&
+      typeof f.timestamp === 'number');
+  return (
+    typeof g.updateTimestamp === 'number' && (g.lastPolicy === undefined || typeof g.lastPolicy === 'string') && typeof g.announced === 'boolean' && statusOk && fwdOk
+  );
+}
+
 /** What survives a restart: the announced state only, as LDK writes it (staging restarts). */
 export function persistedUpdateStatus(status: ChannelUpdateStatus): ChannelUpdateStatus {
   return status.kind === 'Enabled' || status.kind === 'DisabledStaged' ? { kind: 'Enabled' } : { kind: 'Disabled' };

@@ -6,3 +6,4 @@ export * from './manager.js';
 export * from './details.js';
 export * from './channel_update.js';
 export * from './node_announcement.js';
+export * from './own_gossip.js';

@@ -15,7 +15,7 @@ import type { ManyChannelMonitor, MonitorEvent, WatchedMonitor } from '../../cha
 import { type CryptoBackend, sha256d } from '../../crypto/backend.js';
 import type { ChannelSigner, KeysInterface } from '../../sign/interfaces.js';
 import { equalBytes } from '../../util/bytes.js';
-import type { ChannelAnnouncement, ChannelUpdate } from '../msgs/bolt07.js';
+import type { ChannelUpdate } from '../msgs/bolt07.js';
 import { type ChannelConfig, type UserConfig, DEFAULT_USER_CONFIG } from '../../util/config.js';
 import { APIMisuseError, ChannelUnavailable, DecodeError } from '../../util/errors.js';
 import type { Event, EventsProvider, MessageSendEvent } from '../../util/events.js';
@@ -34,20 +34,10 @@ import type { OpenChannel } from '../msgs/bolt02.js';
 import type { WireMessage } from '../msgs/index.js';
 import { fundingScript } from '../chan_utils/scripts.js';
 import { type ChannelDetails, channelDetails } from './details.js';
-import {
-  buildChannelUpdate,
-  type ChannelGossip,
-  MIN_CLTV_EXPIRY_DELTA,
-  counterpartyForwardingFrom,
-  newChannelGossip,
-  persistedUpdateStatus,
-  tickUpdateStatus,
-  updateScid,
-} from './channel_update.js';
-import { buildNodeAnnouncement, type NodeAnnouncementRequest, nodeAnnouncementRequest } from './node_announcement.js';
+import { type ChannelGossip, isChannelGossip, MIN_CLTV_EXPIRY_DELTA, newChannelGossip, persistedUpdateStatus } from './channel_update.js';
+import { OwnGossip } from './own_gossip.js';
 import type { NetAddress } from '../msgs/address.js';
-import { persistedAnnouncementSigs } from '../channel/announcement.js';
-import { writeMessage } from '../msgs/index.js';
+import { isAnnouncementSigsState, NOT_EXCHANGED, persistedAnnouncementSigs } from '../channel/announcement.js';
 import { type PaymentPath, Payments } from './payments.js';
 import { canSendCommit } from '../channel/htlc/commitments.js';
 import { shortChannelIdOf } from '../channel/states/ready.js';
@@ -144,12 +134,8 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
   private readonly ourInitFeatures: Features;
   /** The newest block timestamp seen: the core's only clock (for invoice expiry and gossip timestamps). */
   private highestSeenTimestamp = 0;
-  /** The `timestamp` of our last `node_announcement` (BOLT 7: each must be greater). */
-  private lastNodeAnnouncementTimestamp = 0;
-  /** What `broadcastNodeAnnouncement` last asked for; sent once a channel of ours is announced. */
-  private nodeAnnouncement: NodeAnnouncementRequest | undefined;
-  /** The request above still waits for our first announced channel. */
-  private nodeAnnouncementDeferred = false;
+  /** The gossip we originate (our channel_updates, channel_announcements, node_announcement). */
+  private readonly ownGossip: OwnGossip;
 
   constructor(private readonly a: ChannelManagerArgs<M>) {
     this.inboundKey = new ExpandedKey(a.keys.getInboundPaymentKeyMaterial(), a.crypto);
@@ -157,6 +143,16 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
     this.config = a.config ?? DEFAULT_USER_CONFIG;
     this.chainHash = chainHashOf(a.network);
     this.ourInitFeatures = providedInitFeatures({ anchors: true });
+    this.ownGossip = new OwnGossip({
+      crypto: a.crypto,
+      chainHash: this.chainHash,
+      keys: a.keys,
+      highestSeenTimestamp: () => this.highestSeenTimestamp,
+      isConnected: (nodeId) => this.peers.get(toHex(nodeId))?.connected === true,
+      push: (ev) => this.msgEvents.push(ev),
+      log: (message, channelId) => this.log('debug', message, channelId),
+      channels: () => this.channels.values(),
+    });
     this.payments = new Payments({
       crypto: a.crypto,
       nodeSecret: () => a.keys.getNodeSecret(),
@@ -164,7 +160,7 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
       bestHeight: () => this.best.height,
       entropy: () => a.keys.getSecureRandomBytes(),
       channelConfig: (key) => this.channels.get(key)?.config.channelConfig ?? this.config.channelConfig,
-      channelUpdateFor: (key, scid) => this.channelUpdateForFailure(key, scid),
+      channelUpdateFor: (key, scid) => this.ownGossip.updateForFailure(this.channels.get(key), scid),
       channelByScid: (scid) => this.channelByScid(scid),
       drive: (key, input) => {
         const e = this.channels.get(key);
@@ -274,8 +270,8 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
     }
     this.apply(e, r.actions);
     // Reestablished: tell the peer our current policy again (LDK does too), so its route hints are fresh.
-    if (wasSyncing && e.state.kind === 'Normal') this.sendOurChannelUpdate(e);
-    if (e.state.kind === 'Closed' && wasFunded && e.gossip.announced) this.broadcastClosedUpdate(e, wasFunded);
+    if (wasSyncing && e.state.kind === 'Normal') this.ownGossip.sendToPeer(e);
+    if (e.state.kind === 'Closed' && wasFunded) this.ownGossip.onClosed(e, wasFunded);
     if (e.state.kind === 'Closed' && before) {
       this.channels.delete(toHex(before));
       if (after) this.channels.delete(toHex(after));
@@ -332,7 +328,7 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
           this.events.push(act.event);
           // A usable channel tells its peer how we forward over it (BOLT 7: channel_update sent
           // directly for private channels, so the peer can put us in its invoices' route hints).
-          if (act.event.kind === 'ChannelReady') this.sendOurChannelUpdate(e);
+          if (act.event.kind === 'ChannelReady') this.ownGossip.sendToPeer(e);
           break;
         case 'peer-error': {
           const send = { channelId: act.error.channelId, data: act.error.message };
@@ -348,7 +344,7 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
         case 'rekey':
           break;
         case 'announce':
-          this.onChannelAnnounced(e, act.announcement);
+          this.ownGossip.onAnnounced(e, act.announcement);
           break;
         case 'htlc-fulfilled': {
           const key = this.keyOf(e);
@@ -371,69 +367,7 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
     }
   }
 
-  // ------------------------------------------------------------------ gossip (BOLT 7)
-
-  private updateSigner() {
-    return { crypto: this.a.crypto, chainHash: this.chainHash, keys: this.a.keys, highestSeenTimestamp: this.highestSeenTimestamp };
-  }
-
-  /** Our `channel_update` (see `channel_update.ts`), if the channel is usable and has an id to name. */
-  private ourChannelUpdate(e: Entry): ChannelUpdate | undefined {
-    const f = fundedOf(e.state);
-    if (f?.kind !== 'Normal') return undefined;
-    return buildChannelUpdate(f, e.gossip, e.config.channelConfig, this.updateSigner());
-  }
-
-  /**
-   * Our `channel_update` sent directly to the peer (BOLT 7: allowed before or without an
-   * announcement; `dont_forward` set), so it can put us in its invoices' route hints.
-   */
-  private sendOurChannelUpdate(e: Entry): void {
-    if (!this.peers.get(toHex(e.counterpartyNodeId))?.connected) return;
-    const msg = this.ourChannelUpdate(e);
-    if (msg) this.msgEvents.push({ kind: 'send-message', nodeId: e.counterpartyNodeId, msg: { name: 'channel_update', msg } });
-  }
-
-  /** Our policy changed: broadcast it for an announced channel, else tell the peer. */
-  private publishOurChannelUpdate(e: Entry): void {
-    if (!e.gossip.announced) {
-      this.sendOurChannelUpdate(e);
-      return;
-    }
-    const msg = this.ourChannelUpdate(e);
-    if (msg) this.msgEvents.push({ kind: 'broadcast-gossip', msg: { name: 'channel_update', msg } });
-  }
-
-  /** Both announcement_signatures are in: the channel_announcement, our update and maybe our node_announcement go out. */
-  private onChannelAnnounced(e: Entry, announcement: ChannelAnnouncement): void {
-    e.gossip.announced = true;
-    this.msgEvents.push({ kind: 'broadcast-gossip', msg: { name: 'channel_announcement', msg: announcement } });
-    this.publishOurChannelUpdate(e);
-    if (this.nodeAnnouncementDeferred && this.nodeAnnouncement) {
-      this.nodeAnnouncementDeferred = false;
-      this.emitNodeAnnouncement(this.nodeAnnouncement);
-    }
-  }
-
-  /** A public channel closed: BOLT 7 lets us say it is disabled for good (LDK does so). */
-  private broadcastClosedUpdate(e: Entry, f: FundedState): void {
-    const msg = buildChannelUpdate(f, e.gossip, e.config.channelConfig, this.updateSigner(), { forceDisabled: true });
-    if (msg) this.msgEvents.push({ kind: 'broadcast-gossip', msg: { name: 'channel_update', msg } });
-  }
-
-  /**
-   * The `channel_update` a forwarding failure carries (BOLT 4 UPDATE codes), named by the id the
-   * onion used: only for announced channels. BOLT 4 deprecates the field (a sender applying it is
-   * fingerprintable) and modern LDK sends none; for a public channel the update is public anyway
-   * and lets the payer retry with our current fees. Empty otherwise.
-   */
-  private channelUpdateForFailure(key: string, scid: bigint): Uint8Array {
-    const e = this.channels.get(key);
-    const f = e ? fundedOf(e.state) : undefined;
-    if (!e || !f || !e.gossip.announced || f.kind !== 'Normal') return new Uint8Array(0);
-    const msg = buildChannelUpdate(f, e.gossip, e.config.channelConfig, this.updateSigner(), { scid });
-    return msg ? writeMessage({ name: 'channel_update', msg }) : new Uint8Array(0);
-  }
+  // ------------------------------------------------------------------ gossip (BOLT 7, own_gossip.ts)
 
   /**
    * The peer's `channel_update` for a channel we share with it (BOLT 7: accept updates for our
@@ -441,18 +375,7 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
    * `PeerManager` passes every `channel_update` here as well as to the gossip handler.
    */
   handleChannelUpdate(theirNodeId: Uint8Array, msg: ChannelUpdate): void {
-    if (!equalBytes(msg.chainHash, this.chainHash)) return;
-    for (const e of this.channels.values()) {
-      if (!equalBytes(e.counterpartyNodeId, theirNodeId)) continue;
-      const f = fundedOf(e.state);
-      if (!f) continue;
-      // The peer names the channel by the real id or by the alias we gave it (BOLT 7).
-      if (msg.shortChannelId !== (f.confirmation ? updateScid(f) : undefined) && msg.shortChannelId !== f.params.ourScidAlias) continue;
-      const r = counterpartyForwardingFrom(msg, f, this.a.keys.getNodeId(), e.gossip.counterpartyForwarding, this.a.crypto);
-      if (typeof r === 'string') this.log('debug', `ignoring the peer's ${r}`, f.funding.channelId);
-      else e.gossip.counterpartyForwarding = r;
-      return;
-    }
+    this.ownGossip.onPeerUpdate(theirNodeId, msg);
   }
 
   /**
@@ -468,7 +391,7 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
     const entries = channelIds.map((id) => this.entryFor(id, counterpartyNodeId));
     for (const e of entries) {
       e.config = { ...e.config, channelConfig: { ...e.config.channelConfig, ...update } };
-      this.publishOurChannelUpdate(e);
+      this.ownGossip.publish(e);
     }
   }
 
@@ -484,34 +407,7 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
    */
   broadcastNodeAnnouncement(rgb: Uint8Array, alias: Uint8Array | string, addresses: readonly NetAddress[], extraFeatures?: Features): 'broadcast' | 'deferred' {
     const features = extraFeatures ? this.providedNodeFeatures().or(extraFeatures) : this.providedNodeFeatures();
-    const req = nodeAnnouncementRequest(rgb, alias, addresses, features);
-    this.nodeAnnouncement = req;
-    const announced = [...this.channels.values()].some((e) => e.gossip.announced && fundedOf(e.state) !== undefined);
-    if (!announced) {
-      this.nodeAnnouncementDeferred = true;
-      return 'deferred';
-    }
-    this.nodeAnnouncementDeferred = false;
-    this.emitNodeAnnouncement(req);
-    return 'broadcast';
-  }
-
-  private emitNodeAnnouncement(req: NodeAnnouncementRequest): void {
-    this.lastNodeAnnouncementTimestamp = Math.max(this.lastNodeAnnouncementTimestamp + 1, this.highestSeenTimestamp);
-    const msg = buildNodeAnnouncement(req, this.lastNodeAnnouncementTimestamp, this.a.keys, this.a.crypto);
-    this.msgEvents.push({ kind: 'broadcast-gossip', msg: { name: 'node_announcement', msg } });
-  }
-
-  /** LDK's tick-driven enable/disable: an announced channel's update flips after a few ticks of (un)reachability. */
-  private tickChannelUpdate(e: Entry): void {
-    const f = fundedOf(e.state);
-    if (f?.kind !== 'Normal') return;
-    const live = e.state.kind === 'Normal' && this.peers.get(toHex(e.counterpartyNodeId))?.connected === true;
-    const t = tickUpdateStatus(e.gossip.status, live);
-    e.gossip.status = t.status;
-    if (!t.changed || !e.gossip.announced) return;
-    const msg = buildChannelUpdate(f, e.gossip, e.config.channelConfig, this.updateSigner(), { forceDisabled: t.status.kind === 'Disabled' });
-    if (msg) this.msgEvents.push({ kind: 'broadcast-gossip', msg: { name: 'channel_update', msg } });
+    return this.ownGossip.broadcastNodeAnnouncement(rgb, alias, addresses, features);
   }
 
   private keyOf(e: Entry): string | undefined {
@@ -807,7 +703,7 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
   timerTickOccurred(): void {
     for (const e of [...this.channels.values()]) {
       this.drive(e, { kind: 'timer-tick' });
-      this.tickChannelUpdate(e);
+      this.ownGossip.tick(e);
     }
     this.payments.onTimerTick();
   }
@@ -1005,9 +901,7 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
       bestHash: this.best.blockHash,
       bestHeight: this.best.height,
       highestSeenTimestamp: this.highestSeenTimestamp,
-      lastNodeAnnouncementTimestamp: this.lastNodeAnnouncementTimestamp,
-      nodeAnnouncement: this.nodeAnnouncement,
-      nodeAnnouncementDeferred: this.nodeAnnouncementDeferred,
+      ownGossip: this.ownGossip.snapshot(),
       channels,
       payments: this.payments.snapshot(),
     });
@@ -1028,24 +922,14 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
       channels?: unknown;
       payments?: unknown;
       highestSeenTimestamp?: unknown;
-      lastNodeAnnouncementTimestamp?: unknown;
-      nodeAnnouncement?: NodeAnnouncementRequest;
-      nodeAnnouncementDeferred?: unknown;
+      ownGossip?: unknown;
     };
     if (o.version !== 1 || !(o.bestHash instanceof Uint8Array) || typeof o.bestHeight !== 'number' || !Array.isArray(o.channels)) {
       return new DecodeError('InvalidValue', 'not a ChannelManager serialization (version 1)');
     }
     const cm = new ChannelManager<M>({ ...args, bestBlock: { blockHash: o.bestHash, height: o.bestHeight } });
     if (typeof o.highestSeenTimestamp === 'number') cm.highestSeenTimestamp = o.highestSeenTimestamp;
-    if (typeof o.lastNodeAnnouncementTimestamp === 'number') cm.lastNodeAnnouncementTimestamp = o.lastNodeAnnouncementTimestamp;
-    if (o.nodeAnnouncement !== undefined) {
-      const n = o.nodeAnnouncement;
-      if (!(n.rgb instanceof Uint8Array) || !(n.alias instanceof Uint8Array) || !(n.features instanceof Uint8Array) || !Array.isArray(n.addresses)) {
-        return new DecodeError('InvalidValue', 'malformed node announcement request');
-      }
-      cm.nodeAnnouncement = n;
-      cm.nodeAnnouncementDeferred = o.nodeAnnouncementDeferred === true;
-    }
+    if (o.ownGossip !== undefined && !cm.ownGossip.restore(o.ownGossip)) return new DecodeError('InvalidValue', 'malformed gossip state');
     if (o.payments !== undefined && !cm.payments.restore(o.payments)) return new DecodeError('InvalidValue', 'malformed payment state');
     for (const c of o.channels as Array<{
       state?: ChannelState;
@@ -1058,12 +942,14 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
       if (!c.state || !isFunded(c.state) || !(c.counterpartyNodeId instanceof Uint8Array) || !(c.keysId instanceof Uint8Array) || typeof c.valueSat !== 'bigint') {
         return new DecodeError('InvalidValue', 'malformed channel entry');
       }
-      if (c.gossip !== undefined && (typeof c.gossip !== 'object' || c.gossip === null || typeof c.gossip.updateTimestamp !== 'number' || typeof c.gossip.status?.kind !== 'string')) {
+      if (c.gossip !== undefined && !isChannelGossip(c.gossip)) {
         return new DecodeError('InvalidValue', 'malformed channel gossip state');
       }
+      const state = withAnnouncementSigs(c.state);
+      if (!state) return new DecodeError('InvalidValue', 'malformed announcement_signatures state');
       const signer = args.keys.deriveChannelSigner(c.valueSat, c.keysId);
       const e: Entry = {
-        state: c.state,
+        state,
         signer,
         counterpartyNodeId: c.counterpartyNodeId,
         config: c.channelConfig ? { ...cm.config, channelConfig: c.channelConfig } : cm.config,
@@ -1080,6 +966,17 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
     for (const e of [...cm.channels.values()]) cm.drive(e, { kind: 'disconnected' });
     return cm;
   }
+}
+
+/**
+ * A persisted `Normal` state's announcement exchange, checked; one written before lnts tracked
+ * it has none and starts from `NotExchanged` (BOLT 7 retransmission then catches up).
+ */
+function withAnnouncementSigs(s: FundedState): FundedState | undefined {
+  if (s.kind !== 'Normal') return s;
+  const a = (s as { announcementSigs?: unknown }).announcementSigs;
+  if (a === undefined) return { ...s, announcementSigs: NOT_EXCHANGED };
+  return isAnnouncementSigsState(a) ? s : undefined;
 }
 
 /** The P2WSH funding output script `FundingGenerationReady` announced (BOLT 3 §"Funding Transaction Output"). */
