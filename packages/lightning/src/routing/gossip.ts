@@ -193,6 +193,12 @@ export class NetGraphMsgHandler implements RoutingMessageHandler {
     return { lookups: this.pending.size, queued: this.queuedTotal };
   }
 
+  /**
+   * A BOLT 7 message from the peer. Announcements and updates: `true` when accepted and relayed
+   * (by this handler, to the other peers through their filters; a channel_announcement goes out
+   * with its first update), `false` when accepted but not relayed or still being checked, a
+   * {@link LightningError} otherwise. Queries, replies and filters: `false`, or a warning.
+   */
   handleGossipMessage(theirNodeId: Uint8Array, m: WireMessage): boolean | LightningError {
     switch (m.name) {
       case 'channel_announcement':

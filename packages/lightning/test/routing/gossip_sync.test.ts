@@ -67,6 +67,24 @@ describe('gossip_timestamp_filter and relay (BOLT 7)', () => {
     assert.equal(h.peerGossipStatus(B)?.backfilling, false);
   });
 
+  test('what is refused is not relayed: updates for unknown channels, announcements of unknown nodes, bad or stale messages', () => {
+    const h = mk();
+    h.peerConnected(B, initFrom({ gossipQueries: false }), true);
+    const a = announcement(0, 1, scid(11, 1));
+    const u = gossip(h, A, { name: 'channel_update', msg: update(a, 0, 10) });
+    assert.ok(u instanceof LightningError && u.action.kind === 'ignore', 'unknown channel');
+    const n = gossip(h, A, { name: 'node_announcement', msg: nodeAnn(0, 10) });
+    assert.ok(n instanceof LightningError && n.action.kind === 'ignore', 'node without channels');
+    gossip(h, A, { name: 'channel_announcement', msg: a });
+    gossip(h, A, { name: 'channel_update', msg: update(a, 0, 10) });
+    drainAll(h, B);
+    assert.ok(gossip(h, A, { name: 'channel_update', msg: update(a, 0, 10) }) instanceof LightningError, 'duplicate');
+    assert.ok(gossip(h, A, { name: 'channel_update', msg: update(a, 0, 9) }) instanceof LightningError, 'older');
+    const forged = gossip(h, A, { name: 'channel_update', msg: update(a, 1, 20, 1000, 3) });
+    assert.ok(forged instanceof LightningError && forged.action.kind === 'disconnect-with-warning');
+    assert.deepEqual(drainAll(h, B), []);
+  });
+
   test('backfill: only channels with an update in range (announcement first), then nodes with such a channel', () => {
     const h = mk();
     const c1 = announcement(0, 1, scid(1, 1));
