@@ -435,6 +435,7 @@ export class NetGraphMsgHandler implements RoutingMessageHandler {
   // BOLT 7 §"The gossip_timestamp_filter Message": a channel_announcement goes out with its first
   // channel_update, taking that update's timestamp, and before it.
   private relayUpdate(from: Uint8Array, c: ChannelInfo, first: boolean, update: RelayMessage, timestamp: number, own: boolean): void {
+    if (this.relay.peerCount === 0) return;
     const group: RelayMessage[] = [];
     if (first && c.announcement) {
       const ann = decodeStored(ChannelAnnouncement, c.announcement);

@@ -182,6 +182,11 @@ export class GossipRelay {
     this.peers.delete(k);
   }
 
+  /** Number of connected peers (none: accepted gossip needs no relay work at all). */
+  get peerCount(): number {
+    return this.peers.size;
+  }
+
   /** True when the peer is known (completed `init` and not gone). */
   hasPeer(nodeId: Uint8Array): boolean {
     return this.peers.has(toHex(nodeId));
