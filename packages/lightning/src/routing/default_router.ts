@@ -14,7 +14,7 @@ import type { FirstHopChannel } from './candidate.js';
 import type { RouteNotFound } from './errors.js';
 import type { NetGraphMsgHandler } from './gossip.js';
 import type { NetworkGraph } from './network_graph.js';
-import type { FailureAnalysis } from './network_update.js';
+import type { FailureAnalysis, NetworkUpdate } from './network_update.js';
 import type { RouteParameters } from './params.js';
 import type { Path, Route } from './route.js';
 import { getRoute } from './router.js';
@@ -30,8 +30,13 @@ export interface Router {
    * router knows; `null` first hops: use the graph's channels out of `payer`.
    */
   findRoute(payer: Uint8Array, params: RouteParameters, firstHops: readonly FirstHopChannel[] | null): Route | RouteNotFound;
-  /** One of our payment paths failed; `failure` says where and what it means for the network. `nowSecs` is the caller's clock. */
-  paymentPathFailed(path: Path, failure: FailureAnalysis, nowSecs: number): void;
+  /**
+   * One of our payment paths failed; `failure` says where and what it means for the network.
+   * `nowSecs` is the caller's clock. Returns true when the failure's `channel_update` was applied,
+   * so the blamed channel is worth retrying under its new policy (BOLT 4 §"Returning Errors":
+   * the origin node SHOULD apply it and MAY retry).
+   */
+  paymentPathFailed(path: Path, failure: FailureAnalysis, nowSecs: number): boolean;
   /** One of our payment paths succeeded. */
   paymentPathSuccessful(path: Path, nowSecs: number): void;
 }
@@ -60,12 +65,14 @@ export class DefaultRouter implements Router {
     return getRoute(payer, params, this.graph, firstHops, this.logger, this.scorer, { crypto: this.options.crypto });
   }
 
-  paymentPathFailed(path: Path, failure: FailureAnalysis, nowSecs: number): void {
+  paymentPathFailed(path: Path, failure: FailureAnalysis, nowSecs: number): boolean {
     const u = failure.update;
+    let applied = false;
     if (u?.kind === 'channel-failure') this.graph.channelFailed(u.shortChannelId, u.isPermanent);
     else if (u?.kind === 'node-failure') this.graph.nodeFailed(u.nodeId, u.isPermanent);
-    else if (u?.kind === 'channel-update') this.applyChannelUpdate(path, u.message);
+    else if (u?.kind === 'channel-update') applied = this.applyChannelUpdate(path, u);
     if (failure.shortChannelId !== undefined) this.scorer?.paymentPathFailed(path, failure.shortChannelId, nowSecs);
+    return applied;
   }
 
   paymentPathSuccessful(path: Path, nowSecs: number): void {
@@ -73,18 +80,23 @@ export class DefaultRouter implements Router {
   }
 
   // BOLT 4 lets the update come with or without its message type; our handler checks it like any gossip.
-  private applyChannelUpdate(path: Path, update: Uint8Array): void {
+  private applyChannelUpdate(path: Path, u: Extract<NetworkUpdate, { kind: 'channel-update' }>): boolean {
     const gossip = this.options.gossip;
-    if (!gossip) return;
+    const update = u.message;
+    if (!gossip) return false;
     const withType = update.length >= 2 && ((update[0]! << 8) | update[1]!) === CHANNEL_UPDATE_TYPE ? update : prefixType(update);
     const m = readMessage(withType);
-    if (m instanceof DecodeError || m.name !== 'channel_update') {
-      this.logger.log({ level: 'debug', module: MODULE, message: 'failure carried an unreadable channel_update' });
-      return;
+    if (m instanceof DecodeError || m.name !== 'channel_update' || m.msg.shortChannelId !== u.shortChannelId) {
+      this.logger.log({ level: 'debug', module: MODULE, message: 'failure carried an unreadable channel_update, or one for another channel' });
+      return false;
     }
     const from = path.hops[0]?.pubkey ?? new Uint8Array(33);
     const r = gossip.handleGossipMessage(from, m);
-    if (r !== true && r !== false) this.logger.log({ level: 'debug', module: MODULE, message: `failure's channel_update not applied: ${r.message}` });
+    if (r !== true && r !== false) {
+      this.logger.log({ level: 'debug', module: MODULE, message: `failure's channel_update not applied: ${r.message}` });
+      return false;
+    }
+    return true;
   }
 }
 

@@ -128,7 +128,7 @@ describe('DefaultRouter', () => {
     // Node 1 raises its fee on channel 3 and says so in the failure.
     const dearer = update(anns.get(3n)!, dir(1, PAYEE), 2000, 9000);
     const withType = new Uint8Array([0x01, 0x02, ...ChannelUpdate.encodePayload(dearer)]);
-    router.paymentPathFailed(r.paths[0]!, analyseFailure(r.paths[0]!.hops, 0, UPDATE | 12, withType), 2000);
+    assert.equal(router.paymentPathFailed(r.paths[0]!, analyseFailure(r.paths[0]!.hops, 0, UPDATE | 12, withType), 2000), true, 'applied: worth a retry');
     const pol = dir(1, PAYEE) === 0 ? graph.channel(3n)!.oneToTwo : graph.channel(3n)!.twoToOne;
     assert.equal(pol!.feeBaseMsat, 9000);
     const again = firstRoute(router);
@@ -139,7 +139,11 @@ describe('DefaultRouter', () => {
     );
     // A forged update (signed by the wrong node) changes nothing, and neither does the bare payload form of it.
     const forged = update(anns.get(4n)!, dir(2, PAYEE), 3000, 1, 1);
-    router.paymentPathFailed(again.paths[0]!, analyseFailure(again.paths[0]!.hops, 0, UPDATE | 12, ChannelUpdate.encodePayload(forged)), 3000);
+    assert.equal(router.paymentPathFailed(again.paths[0]!, analyseFailure(again.paths[0]!.hops, 0, UPDATE | 12, ChannelUpdate.encodePayload(forged)), 3000), false);
+    // An update for another channel than the one blamed is not taken either.
+    const other = update(anns.get(3n)!, dir(1, PAYEE), 4000, 7);
+    assert.equal(router.paymentPathFailed(again.paths[0]!, analyseFailure(again.paths[0]!.hops, 0, UPDATE | 12, ChannelUpdate.encodePayload(other)), 4000), false);
+    assert.equal((dir(1, PAYEE) === 0 ? graph.channel(3n)!.oneToTwo : graph.channel(3n)!.twoToOne)!.feeBaseMsat, 9000);
     const pol4 = dir(2, PAYEE) === 0 ? graph.channel(4n)!.oneToTwo : graph.channel(4n)!.twoToOne;
     assert.equal(pol4!.feeBaseMsat, 500);
   });

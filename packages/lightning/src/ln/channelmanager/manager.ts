@@ -178,7 +178,7 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
         return r instanceof RouteNotFound ? undefined : r;
       },
       // The caller's clock is the best block's time here: the core reads no clock.
-      pathFailed: (path, failure) => a.router?.paymentPathFailed(path, failure, this.highestSeenTimestamp),
+      pathFailed: (path, failure) => a.router?.paymentPathFailed(path, failure, this.highestSeenTimestamp) ?? false,
       pathSucceeded: (path) => a.router?.paymentPathSuccessful(path, this.highestSeenTimestamp),
       verifyInbound: (hash, secret, total) => {
         const v = verifyInboundPayment(this.inboundKey, hash, secret, total, this.highestSeenTimestamp);

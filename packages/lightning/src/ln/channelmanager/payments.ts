@@ -42,8 +42,11 @@ export interface PaymentHost {
   pushEvent(e: Event): void;
   /** A new route for `params` over our channels as they are now, or undefined (retries). */
   findRoute(params: RouteParameters): { readonly paths: readonly PaymentPath[] } | undefined;
-  /** One of our paths failed: the router learns from it before any retry is routed. */
-  pathFailed(path: PaymentPath, failure: FailureAnalysis): void;
+  /**
+   * One of our paths failed: the router learns from it before any retry is routed. True when the
+   * failure's `channel_update` was applied, so the blamed channel may be retried under its new policy.
+   */
+  pathFailed(path: PaymentPath, failure: FailureAnalysis): boolean;
   /** One of our paths succeeded. */
   pathSucceeded(path: PaymentPath): void;
   /** Checks a payment secret against our stateless inbound payments (`ln/inbound_payment.ts`). */
@@ -232,14 +235,17 @@ export class Payments {
    * Retries a failed part on a new route avoiding the channel that failed (LDK's automatic
    * retries): true when a new part went out.
    */
-  private retryPart(pay: OutboundPayment, part: OutboundPart, hopIndex: number | undefined): boolean {
+  private retryPart(pay: OutboundPayment, part: OutboundPart, hopIndex: number | undefined, channelUpdated: boolean): boolean {
     const r = pay.retry;
     if (!r || r.attemptsLeft <= 0 || pay.succeeded) return false;
     r.attemptsLeft--;
-    // The channel out of the hop that failed (or our first hop when nothing was attributed).
-    const failedScid = part.path[Math.min((hopIndex ?? -1) + 1, part.path.length - 1)]!.shortChannelId;
-    const pp = r.params.paymentParams;
-    r.params = { ...r.params, paymentParams: { ...pp, previouslyFailedChannels: [...pp.previouslyFailedChannels, failedScid] } };
+    // The channel out of the hop that failed (or our first hop when nothing was attributed) is
+    // avoided — unless the failure brought its new policy, which the router now routes with.
+    if (!channelUpdated) {
+      const failedScid = part.path[Math.min((hopIndex ?? -1) + 1, part.path.length - 1)]!.shortChannelId;
+      const pp = r.params.paymentParams;
+      r.params = { ...r.params, paymentParams: { ...pp, previouslyFailedChannels: [...pp.previouslyFailedChannels, failedScid] } };
+    }
     const amount = part.blindedTail?.finalValueMsat ?? part.path.at(-1)!.feeMsat;
     const route = this.h.findRoute({ ...r.params, finalValueMsat: amount });
     if (!route || route.paths.length === 0) return false;
@@ -543,8 +549,8 @@ export class Payments {
         }
         const permanent = code !== undefined && (isPermanentFailure(code) || hopIndex === part.path.length - 1);
         // The graph and scorer learn from the failure before a retry is routed.
-        this.h.pathFailed({ hops: part.path, ...(part.blindedTail ? { blindedTail: part.blindedTail } : {}) }, analyseFailure(part.path, hopIndex, code, update));
-        const retried = !permanent && this.retryPart(pay, part, hopIndex);
+        const updated = this.h.pathFailed({ hops: part.path, ...(part.blindedTail ? { blindedTail: part.blindedTail } : {}) }, analyseFailure(part.path, hopIndex, code, update));
+        const retried = !permanent && this.retryPart(pay, part, hopIndex, updated);
         this.h.pushEvent({
           kind: 'PaymentPathFailed',
           paymentId: pay.paymentId,
