@@ -33,7 +33,7 @@ import { MAX_PATH_LENGTH_ESTIMATE, type RouteParameters } from './params.js';
 import type { Path, Route, RouteHop } from './route.js';
 import type { ScoreLookUp } from './scoring/score.js';
 import type { GraphIndex } from './graph_index.js';
-import { type Edge, type Found, type Ignored, type Mode, type SearchContext, reachable, search } from './search.js';
+import { type Edge, type Found, hopDistances, type Ignored, type Mode, type SearchContext, reachable, search } from './search.js';
 
 const MODULE = 'routing::router';
 
@@ -143,11 +143,13 @@ function hopOf(index: GraphIndex | null, c: Edge | number): CandidateHop {
 
 /** {@link search} in one or two passes (see {@link MAX_LABELS_PER_NODE}). */
 function find(ctx: SearchContext, mode: Mode, value: number, budget: number): Found | undefined {
-  const first = search(ctx, mode, value, budget, 1);
+  // Every channel carries at least the delivered value, so the scorer's minimum for it bounds each gossip hop.
+  const estimate = ctx.hopDistance && ctx.scorer?.minimumPenaltyMsat ? Math.max(0, ctx.scorer.minimumPenaltyMsat(value)) : 0;
+  const first = search(ctx, mode, value, budget, 1, Number.POSITIVE_INFINITY, estimate);
   if (first.channels && first.labels > SECOND_PASS_LABEL_BUDGET) return first;
   if (!first.channels && !first.statePruned) return undefined;
   if (first.channels && !first.statePruned) return first;
-  const second = search(ctx, mode, value, budget, MAX_LABELS_PER_NODE, SECOND_PASS_LABEL_FACTOR * Math.max(first.labels, SECOND_PASS_LABEL_BUDGET));
+  const second = search(ctx, mode, value, budget, MAX_LABELS_PER_NODE, SECOND_PASS_LABEL_FACTOR * Math.max(first.labels, SECOND_PASS_LABEL_BUDGET), estimate);
   if (!second.channels) return first.channels ? first : undefined;
   if (!first.channels) return second;
   // The cheaper (for widest: the wider, then cheaper) of the two.
@@ -333,7 +335,10 @@ export function getRoute(
     }
   }
 
+  const base = { payer: payerIndex, nodeCount: graphBound + extraIds.size, index, extraInbound };
+  const hopDistance = scorer?.minimumPenaltyMsat && index ? hopDistances(base) : undefined;
   const ctx: SearchContext = {
+    ...(hopDistance ? { hopDistance } : {}),
     payer: payerIndex,
     payee: payeeIndex,
     nodeCount: graphBound + extraIds.size,

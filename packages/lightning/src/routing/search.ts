@@ -74,6 +74,12 @@ export interface SearchContext {
   /** Liquidity already taken by earlier parts: by slot for graph channels, by {@link Edge.key} otherwise. */
   readonly used: Map<unknown, number>;
   readonly ignored: Ignored;
+  /**
+   * Hops (gossip channels; ours and hints count 0) from the payer to each node, ignoring
+   * direction and policies — {@link hopDistances}; `Infinity` when unreachable. With the scorer's
+   * {@link ScoreLookUp.minimumPenaltyMsat} it makes the exact search an A*.
+   */
+  readonly hopDistance?: Float64Array;
 }
 
 /** What a search found: the channels from payer to payee and what they deliver. */
@@ -132,11 +138,14 @@ class Labels {
   value = new Float64Array(4096);
   /** Fees plus penalties from `node` on. */
   cost = new Float64Array(4096);
+  /** `cost` plus the A* estimate of what the rest of the path (payer to `node`) costs at least. */
+  prio = new Float64Array(4096);
   extra: Array<Edge | undefined> = [];
 
-  add(node: number, next: number, len: number, cltv: number, amount: number, value: number, cost: number, slot: number, extra: Edge | undefined): number {
+  add(node: number, next: number, len: number, cltv: number, amount: number, value: number, cost: number, prio: number, slot: number, extra: Edge | undefined): number {
     if (this.size === this.node.length) this.grow();
     const i = this.size++;
+    this.prio[i] = prio;
     this.node[i] = node;
     this.next[i] = next;
     this.len[i] = len;
@@ -169,6 +178,7 @@ class Labels {
     this.amount = g64(this.amount);
     this.value = g64(this.value);
     this.cost = g64(this.cost);
+    this.prio = g64(this.prio);
   }
 }
 
@@ -246,7 +256,16 @@ function workspace(keptSize: number, nodes: number): Workspace {
  * One search for a path delivering `value` msat (`exact`), or as much of it as one path can carry
  * (`widest`: the widest path first, then the cheapest), within `feeBudget` msat of fees.
  */
-export function search(ctx: SearchContext, mode: Mode, value: number, feeBudget: number, labelsPerNode: number, labelLimit = INF): Found | NotFound {
+export function search(
+  ctx: SearchContext,
+  mode: Mode,
+  value: number,
+  feeBudget: number,
+  labelsPerNode: number,
+  labelLimit = INF,
+  /** Least penalty per gossip channel (see {@link SearchContext.hopDistance}); 0: plain Dijkstra. */
+  perHopEstimate = 0,
+): Found | NotFound {
   const ws = workspace(ctx.nodeCount * labelsPerNode, ctx.nodeCount);
   const L = ws.labels;
   L.size = 0;
@@ -281,6 +300,7 @@ export function search(ctx: SearchContext, mode: Mode, value: number, feeBudget:
   };
   const less = (x: number, y: number): boolean => {
     if (widest && L.value[x] !== L.value[y]) return L.value[x]! > L.value[y]!;
+    if (L.prio[x] !== L.prio[y]) return L.prio[x]! < L.prio[y]!;
     if (L.cost[x] !== L.cost[y]) return L.cost[x]! < L.cost[y]!;
     if (L.cltv[x] !== L.cltv[y]) return L.cltv[x]! < L.cltv[y]!;
     if (L.len[x] !== L.len[y]) return L.len[x]! < L.len[y]!;
@@ -320,6 +340,7 @@ export function search(ctx: SearchContext, mode: Mode, value: number, feeBudget:
 
   const usage: ChannelUsage = { amountMsat: 0, inflightHtlcMsat: 0, capacityMsat: 0, capacityKind: 'unknown', htlcMaximumMsat: undefined };
   const scorer = ctx.scorer;
+  const dist = perHopEstimate > 0 && !widest ? ctx.hopDistance : undefined;
   const used = ctx.used;
   const anyUsed = used.size > 0;
   const anyFailed = ctx.failed.size > 0;
@@ -376,6 +397,7 @@ export function search(ctx: SearchContext, mode: Mode, value: number, feeBudget:
    */
   const relax = (l: number, s: number, e: Edge | undefined, source: number): void => {
     if (keptCount[source]! >= K) return;
+    if (dist !== undefined && dist[source] === INF) return;
     const len = L.len[l]! + 1;
     let val = L.value[l]!;
     let carried = L.amount[l]!;
@@ -466,13 +488,14 @@ export function search(ctx: SearchContext, mode: Mode, value: number, feeBudget:
       }
       if (penalty > 0 && pruned(source, val, amount, lower + penalty, cltv, len)) return;
     }
-    const id = L.add(source, l, len, cltv, amount, val, lower + penalty, s, e);
+    const cost = lower + penalty;
+    const id = L.add(source, l, len, cltv, amount, val, cost, dist === undefined ? cost : cost + dist[source]! * perHopEstimate, s, e);
     const t = tentative[source]!;
     if (t < 0 || less(id, t)) tentative[source] = id;
     heap.push(id);
   };
 
-  L.add(ctx.payee, -1, 0, ctx.finalCltv, value, value, 0, -1, undefined);
+  L.add(ctx.payee, -1, 0, ctx.finalCltv, value, value, 0, 0, -1, undefined);
   heap.push(0);
   const graphBound = index ? index.nodeBound : 0;
   const start = index?.start;
@@ -557,4 +580,62 @@ export function reachable(ctx: SearchContext): boolean {
     }
   }
   return false;
+}
+
+/**
+ * Fewest hops from the payer to every node, over gossip channels in either direction (weight 1)
+ * and our channels and hints (weight 0): a 0-1 breadth-first walk. Each gossip channel on a path
+ * costs at least the scorer's minimum penalty, so `hops × minimum` never overestimates what the
+ * rest of a path costs — an admissible, consistent A* estimate.
+ */
+export function hopDistances(ctx: Pick<SearchContext, 'payer' | 'nodeCount' | 'index' | 'extraInbound'>): Float64Array {
+  const n = ctx.nodeCount;
+  const dist = new Float64Array(n).fill(INF);
+  const extraAdj = new Map<number, number[]>();
+  for (const edges of ctx.extraInbound.values()) {
+    for (const e of edges) {
+      for (const [a, b] of [
+        [e.source, e.target],
+        [e.target, e.source],
+      ] as const) {
+        const l = extraAdj.get(a);
+        if (l) l.push(b);
+        else extraAdj.set(a, [b]);
+      }
+    }
+  }
+  const index = ctx.index;
+  const bound = index ? index.nodeBound : 0;
+  // A circular deque: 0-weight neighbours go to the front, 1-weight ones to the back.
+  const cap = 4 * n + 16;
+  const dq = new Int32Array(cap);
+  let head = 0;
+  let tail = 0;
+  dq[tail++] = ctx.payer;
+  dist[ctx.payer] = 0;
+  while (head !== tail) {
+    const node = dq[head]!;
+    head = (head + 1) % cap;
+    const d = dist[node]!;
+    const adj = extraAdj.get(node);
+    if (adj) {
+      for (const m of adj) {
+        if (dist[m]! <= d) continue;
+        dist[m] = d;
+        head = (head - 1 + cap) % cap;
+        dq[head] = m;
+      }
+    }
+    if (node < bound) {
+      const end = index!.start[node + 1]!;
+      for (let s = index!.start[node]!; s < end; s++) {
+        const m = index!.source[s]!;
+        if (dist[m]! <= d + 1) continue;
+        dist[m] = d + 1;
+        dq[tail] = m;
+        tail = (tail + 1) % cap;
+      }
+    }
+  }
+  return dist;
 }

@@ -562,3 +562,34 @@ describe('ProbabilisticScorer: write/read', () => {
     assert.equal((ProbabilisticScorer.read(nan, {}, g, nullLogger) as DecodeError).kind, 'InvalidValue');
   });
 });
+
+describe('minimumPenaltyMsat (the router’s A* estimate)', () => {
+  test('never above a real penalty of a gossip channel carrying at least that amount, with or without history', () => {
+    const g = fundedGraph();
+    const s = new ProbabilisticScorer({}, g, nullLogger);
+    // Some history on channel 42, so learned bounds and buckets are in play too.
+    s.paymentPathFailed(pathFor(300_000_000), 42n, 1000);
+    s.paymentPathSuccessful(pathFor(100_000_000), 2000);
+    const kinds = ['total', 'htlc-maximum', 'unknown'] as const;
+    for (let amount = 1; amount < CAP; amount = Math.ceil(amount * 1.7) + 13) {
+      const min = s.minimumPenaltyMsat(amount);
+      assert.ok(min >= defaultFeeParameters().basePenaltyMsat);
+      for (const scid of [42n, 43n, 99n]) {
+        for (const oneToTwo of [true, false]) {
+          for (const kind of kinds) {
+            for (const more of [0, 1, amount]) {
+              const p = s.channelPenaltyMsat(scid, oneToTwo, { amountMsat: amount + more, inflightHtlcMsat: 0, capacityMsat: CAP, capacityKind: kind });
+              assert.ok(min <= p, `amount ${amount}+${more} ${kind}: ${min} > ${p}`);
+            }
+          }
+        }
+      }
+    }
+    assert.equal(new FixedPenaltyScorer(321).minimumPenaltyMsat(5), 321);
+  });
+
+  test('with manual node penalties there is no bound (they replace the whole penalty)', () => {
+    const s = new ProbabilisticScorer({}, fundedGraph(), nullLogger, { manualNodePenalties: new Map([[toHex(TARGET), 0]]) });
+    assert.equal(s.minimumPenaltyMsat(1_000_000), 0);
+  });
+});

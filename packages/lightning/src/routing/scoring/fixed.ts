@@ -20,6 +20,11 @@ export class FixedPenaltyScorer implements Score {
     return this.penaltyMsat;
   }
 
+  /** Every channel costs the same, so that is the least one can. */
+  minimumPenaltyMsat(_amountMsat: number): number {
+    return this.penaltyMsat;
+  }
+
   paymentPathFailed(_path: Path, _shortChannelId: bigint, _nowSecs: number): void {}
   paymentPathSuccessful(_path: Path, _nowSecs: number): void {}
   probeFailed(_path: Path, _shortChannelId: bigint, _nowSecs: number): void {}

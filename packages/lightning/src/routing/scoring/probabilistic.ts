@@ -239,6 +239,16 @@ export class ProbabilisticScorer implements Score {
     return Math.floor(res + extra);
   }
 
+  /**
+   * Every gossip channel pays at least the base penalty and the amount-scaled base penalty; the
+   * liquidity, historical and anti-probing terms only add. Manual node penalties replace the
+   * whole penalty, so with any set there is no useful bound.
+   */
+  minimumPenaltyMsat(amountMsat: number): number {
+    if (this.manual !== undefined && this.manual.size > 0) return 0;
+    return Math.floor(this.basePenalty + this.baseAmountPerMsat * amountMsat);
+  }
+
   private htlcMaxAtLeastHalf(scid: bigint, oneToTwo: boolean, htlcMax: number | undefined, cap: number): boolean {
     if (htlcMax !== undefined) return htlcMax >= cap / 2;
     const c = this.graph.channel(scid);

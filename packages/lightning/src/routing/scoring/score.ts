@@ -51,6 +51,12 @@ export interface ScoreLookUp {
    * the greater, BOLT 7 `channel_flags` direction bit 0). `Infinity` forbids the channel.
    */
   channelPenaltyMsat(shortChannelId: bigint, oneToTwo: boolean, usage: ChannelUsage): number;
+  /**
+   * Optional: a lower bound of {@link channelPenaltyMsat} for any gossip channel (capacity kinds
+   * `total`, `htlc-maximum`, `unknown`) carrying at least `amountMsat`. The router uses it as an
+   * A* estimate of what the rest of a path must cost, so it must never exceed a real penalty.
+   */
+  minimumPenaltyMsat?(amountMsat: number): number;
 }
 
 /**
