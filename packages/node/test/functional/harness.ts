@@ -11,10 +11,10 @@ import type { OutPoint } from '@lnts/lightning/bitcoin';
 import { ChainMonitor, ChannelMonitor, type ChannelMonitorUpdate, type ChannelMonitorUpdateStatus, type FeeEstimator, type Persist } from '@lnts/lightning/chain';
 import { ChannelManager } from '@lnts/lightning/ln/channelmanager';
 import { KeysManager } from '@lnts/lightning/sign';
-import { type Event, type LogRecord, toHex, type UserConfigOverrides, userConfig } from '@lnts/lightning/util';
+import { type Event, type Logger, type LogRecord, toHex, type UserConfigOverrides, userConfig } from '@lnts/lightning/util';
 import { link, type Link, type TestPeer } from '../../../lightning/test/support/mem_socket.js';
 import { PeerManager } from '@lnts/lightning/ln';
-import { DefaultRouter, NetGraphMsgHandler, NetworkGraph } from '@lnts/lightning/routing';
+import { DefaultRouter, NetGraphMsgHandler, NetworkGraph, type Score } from '@lnts/lightning/routing';
 import { chainHash } from '@lnts/lightning/chain';
 import { bestBackend } from '../../src/crypto/index.js';
 import { BlockSource, RegtestAccess, RegtestChain, RegtestWallet } from '../../src/regtest/index.js';
@@ -84,6 +84,8 @@ export interface NetOpts {
   readonly feeratePerKw?: number;
   /** Give every node a NetworkGraph fed by a NetGraphMsgHandler (BOLT 7 gossip). */
   readonly gossip?: boolean;
+  /** With `gossip`: the scorer each node's DefaultRouter uses over its graph (default: none). */
+  readonly scorer?: (graph: NetworkGraph, logger: Logger) => Score;
 }
 
 /** The network: a chain and its nodes. */
@@ -95,9 +97,11 @@ export class Network {
   readonly fee: FeeEstimator;
 
   private readonly withGossip: boolean;
+  private readonly makeScorer: NetOpts['scorer'];
 
   constructor(n: number, opts: NetOpts = {}) {
     this.withGossip = opts.gossip ?? false;
+    this.makeScorer = opts.scorer;
     const rate = opts.feeratePerKw ?? 253;
     this.fee = { getEstSatPer1000Weight: () => rate };
     for (let i = 0; i < n; i++) this.nodes.push(this.makeNode(i, opts.configs?.[i] ?? {}));
@@ -148,7 +152,7 @@ export class Network {
     if (this.withGossip) {
       node.graph = new NetworkGraph(chainHash('regtest'));
       node.gossip = new NetGraphMsgHandler(node.graph, new RegtestAccess(this.chain), logger, crypto, { ourNodeId: keys.getNodeId() });
-      node.router = new DefaultRouter(node.graph, logger, undefined, { crypto, gossip: node.gossip });
+      node.router = new DefaultRouter(node.graph, logger, this.makeScorer?.(node.graph, logger), { crypto, gossip: node.gossip });
     }
     node.cm = new ChannelManager<ChannelMonitor>({
       feeEstimator: this.fee,
