@@ -4,6 +4,7 @@
  * (`Access`), fee estimates and broadcasting out.
  * @module
  */
+import type { OutPoint } from '../bitcoin/tx.js';
 
 /** A transaction output as the chain holds it. */
 export interface ChainTxOut {
@@ -11,6 +12,11 @@ export interface ChainTxOut {
   readonly value: bigint;
   /** scriptPubKey. */
   readonly script: Uint8Array;
+  /**
+   * Where the output is, when the `chain.Access` knows: the graph then drops the channel when a
+   * block spends it (`routing/chain_watch.ts`).
+   */
+  readonly outpoint?: OutPoint;
 }
 
 /** The chain tip a component has processed up to. */

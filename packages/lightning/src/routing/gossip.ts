@@ -13,6 +13,7 @@
  * @module
  */
 import { p2wshForScript } from '../bitcoin/outputs.js';
+import type { OutPoint } from '../bitcoin/tx.js';
 import type { Access, AccessError, ChainTxOut } from '../chain/interfaces.js';
 import { type CryptoBackend, sha256d } from '../crypto/backend.js';
 import { fundingScript } from '../ln/chan_utils/scripts.js';
@@ -334,7 +335,7 @@ export class NetGraphMsgHandler implements RoutingMessageHandler {
     if (r === 'UnknownChain' || r === 'UnknownTx') return ignore(`funding output lookup: ${r}`);
     const want = p2wshForScript(fundingScript(a.bitcoinKey1, a.bitcoinKey2), this.crypto);
     if (!equalBytes(r.script, want)) return ignore('funding output is not the 2-of-2 of the announced bitcoin keys');
-    return this.addChannel(a, payload, r.value);
+    return this.addChannel(a, payload, r.value, r.outpoint);
   }
 
   private finishLookup(a: ChannelAnnouncement, payload: Uint8Array, r: ChainTxOut | AccessError): void {
@@ -376,8 +377,16 @@ export class NetGraphMsgHandler implements RoutingMessageHandler {
     return false;
   }
 
-  private addChannel(a: ChannelAnnouncement, announcement: Uint8Array, capacitySat: bigint | undefined): boolean {
-    return this.graph.addChannel({ shortChannelId: a.shortChannelId, node1: a.nodeId1, node2: a.nodeId2, features: a.features, capacitySat, announcement });
+  private addChannel(a: ChannelAnnouncement, announcement: Uint8Array, capacitySat: bigint | undefined, fundingOutpoint?: OutPoint): boolean {
+    return this.graph.addChannel({
+      shortChannelId: a.shortChannelId,
+      node1: a.nodeId1,
+      node2: a.nodeId2,
+      features: a.features,
+      capacitySat,
+      announcement,
+      ...(fundingOutpoint ? { fundingOutpoint } : {}),
+    });
   }
 
   /** BOLT 7 lets a receiver discard updates far in the future; with a clock we also drop stale ones and rate limit. */

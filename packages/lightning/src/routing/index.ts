@@ -54,3 +54,4 @@ export { ALL_TIMESTAMPS, type PeerGossipState, type TimestampRange } from './gos
 export { RELAY_FILTER_BACK_SECS, SYNC_FILTER_BACK_SECS } from './gossip_sync.js';
 export { DefaultRouter, type DefaultRouterOptions, type Router } from './default_router.js';
 export { analyseFailure, type FailedPathHop, type FailureAnalysis, type NetworkUpdate } from './network_update.js';
+export { GraphChainWatcher } from './chain_watch.js';

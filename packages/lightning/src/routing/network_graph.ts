@@ -5,6 +5,7 @@
  * @module
  */
 import { type NetAddress, parseAddresses } from '../ln/msgs/address.js';
+import type { OutPoint } from '../bitcoin/tx.js';
 import { DecodeError } from '../util/errors.js';
 import { toHex } from '../util/hex.js';
 import { asDecodeError } from '../util/ser/codec.js';
@@ -47,6 +48,8 @@ export interface ChannelInfo {
   readonly capacityMsat: number | undefined;
   /** The signed `channel_announcement` payload, kept to answer gossip queries and relay. */
   readonly announcement?: Uint8Array;
+  /** The funding output, when the `chain.Access` said where it is: spending it removes the channel. */
+  readonly fundingOutpoint?: OutPoint;
   /** {@link NodeInfo.counter} of node1 and node2: the router indexes its arrays by them. */
   readonly counter1: number;
   readonly counter2: number;
@@ -102,8 +105,12 @@ function storedPolicy(d: DirectionalChannelInfo): StoredChannelPolicy {
 /** BOLT 7 §"Recommendations for Routing": a channel with no update for two weeks is stale. */
 export const STALE_CHANNEL_SECS = 14 * 24 * 3600;
 
-/** Format version of {@link NetworkGraph.write}. */
-const GRAPH_VERSION = 1;
+/** Format version of {@link NetworkGraph.write}; 2 added funding outpoints (version 1 still reads). */
+const GRAPH_VERSION = 2;
+
+function outpointKey(o: OutPoint): string {
+  return `${toHex(o.txid)}:${o.vout}`;
+}
 
 // Optional kept message bytes: a presence byte, then BigSize length and the bytes.
 function writeOptBytes(w: ByteWriter, b: Uint8Array | undefined): void {
@@ -124,6 +131,7 @@ export class NetworkGraph {
   private nextCounter = 0;
   private readonly byCounter: Array<NodeInfo | undefined> = [];
   private index: GraphIndex | undefined;
+  private readonly byFunding = new Map<string, bigint>();
 
   constructor(readonly chainHash: Uint8Array) {}
 
@@ -175,7 +183,7 @@ export class NetworkGraph {
   }
 
   /** Adds a channel from a verified `channel_announcement`; false when it was already known. */
-  addChannel(c: Pick<ChannelInfo, 'shortChannelId' | 'node1' | 'node2' | 'features' | 'capacitySat' | 'announcement'>): boolean {
+  addChannel(c: Pick<ChannelInfo, 'shortChannelId' | 'node1' | 'node2' | 'features' | 'capacitySat' | 'announcement' | 'fundingOutpoint'>): boolean {
     if (this.channels.has(c.shortChannelId)) return false;
     // Node ids are stored once per node (the channel points at the node's copy), and copied out
     // of the message so a kept view does not pin the whole received buffer.
@@ -189,6 +197,7 @@ export class NetworkGraph {
       capacitySat: c.capacitySat,
       capacityMsat: c.capacitySat === undefined ? undefined : clampedNumber(c.capacitySat * 1000n),
       announcement: c.announcement?.slice(),
+      ...(c.fundingOutpoint ? { fundingOutpoint: { txid: c.fundingOutpoint.txid.slice(), vout: c.fundingOutpoint.vout } } : {}),
       counter1: n1.counter,
       counter2: n2.counter,
       oneToTwo: undefined,
@@ -200,6 +209,7 @@ export class NetworkGraph {
       n.links.push(info);
     }
     this.channels.set(c.shortChannelId, info);
+    if (info.fundingOutpoint) this.byFunding.set(outpointKey(info.fundingOutpoint), info.shortChannelId);
     this.index = undefined;
     return true;
   }
@@ -251,6 +261,7 @@ export class NetworkGraph {
     const c = this.channels.get(scid);
     if (!c) return;
     this.channels.delete(scid);
+    if (c.fundingOutpoint) this.byFunding.delete(outpointKey(c.fundingOutpoint));
     this.index = undefined;
     for (const id of [c.node1, c.node2]) {
       const k = toHex(id);
@@ -267,6 +278,17 @@ export class NetworkGraph {
         this.freeCounters.push(n.counter);
       }
     }
+  }
+
+  /**
+   * A transaction spent `outpoint`: if it is a channel's funding output the channel is closed and
+   * leaves the graph (BOLT 7 §"Requirements": a node SHOULD forget a channel once its funding
+   * output is spent). Returns the removed channel's id.
+   */
+  fundingSpent(outpoint: OutPoint): bigint | undefined {
+    const scid = this.byFunding.get(outpointKey(outpoint));
+    if (scid !== undefined) this.removeChannel(scid);
+    return scid;
   }
 
   /**
@@ -320,6 +342,8 @@ export class NetworkGraph {
       if (c.capacitySat !== undefined) w.u64(c.capacitySat);
       w.u32(c.unupdatedSinceSecs ?? 0);
       writeOptBytes(w, c.announcement);
+      w.u8(c.fundingOutpoint ? 1 : 0);
+      if (c.fundingOutpoint) w.bytes(c.fundingOutpoint.txid).u32(c.fundingOutpoint.vout);
       for (const d of [c.oneToTwo, c.twoToOne]) {
         w.u8(d ? 1 : 0);
         if (!d) continue;
@@ -348,7 +372,7 @@ export class NetworkGraph {
     try {
       const r = new ByteReader(bytes);
       const version = r.u8();
-      if (version !== GRAPH_VERSION) return new DecodeError('UnknownVersion', `network graph version ${version}`);
+      if (version !== GRAPH_VERSION && version !== 1) return new DecodeError('UnknownVersion', `network graph version ${version}`);
       const g = new NetworkGraph(r.bytes(32));
       const channels = r.bigSizeNumber();
       for (let i = 0; i < channels; i++) {
@@ -359,7 +383,8 @@ export class NetworkGraph {
         const capacitySat = r.u8() === 1 ? r.u64() : undefined;
         const since = r.u32();
         const announcement = readOptBytes(r);
-        if (!g.addChannel({ shortChannelId, node1, node2, features, capacitySat, announcement })) {
+        const fundingOutpoint = version >= 2 && r.u8() === 1 ? { txid: r.bytes(32), vout: r.u32() } : undefined;
+        if (!g.addChannel({ shortChannelId, node1, node2, features, capacitySat, announcement, ...(fundingOutpoint ? { fundingOutpoint } : {}) })) {
           return new DecodeError('InvalidValue', `channel ${shortChannelId} appears twice`);
         }
         const c = g.channels.get(shortChannelId)!;

@@ -36,6 +36,6 @@ export class RegtestAccess implements Access {
     const txid = block?.txids[txIndex];
     if (!txid) return 'UnknownTx';
     const out = this.chain.getUtxo({ txid, vout });
-    return out ? { value: out.value, script: out.script } : 'UnknownTx';
+    return out ? { value: out.value, script: out.script, outpoint: { txid, vout } } : 'UnknownTx';
   }
 }

@@ -411,3 +411,30 @@ describe('our own channels in gossip (BOLT 7)', () => {
       { gossip: true, configs: [PUBLIC, PUBLIC] },
     ));
 });
+
+describe('closed channels leave the graph', () => {
+  test('a cooperative close confirms: every graph forgets the channel when the block spends its funding output', () =>
+    withNetwork(
+      3,
+      (net) => {
+        const [alice, bob, carol] = net.nodes as [TestNode, TestNode, TestNode];
+        net.connect(0, 1);
+        net.connect(1, 2);
+        net.openChannel(0, 1, 1_000_000n, 0n, { confirmations: 6 });
+        const bc = net.openChannel(1, 2, 1_000_000n, 0n, { confirmations: 6 });
+        net.pump();
+        const scid = bob.cm.listChannels().find((c) => compareBytes(c.counterpartyNodeId, nodeIdOf(carol)) === 0)!.shortChannelId!;
+        assert.ok(alice.graph!.channel(scid)?.fundingOutpoint, 'Alice learned the channel and where its funding output is');
+        bob.cm.closeChannel(bc, nodeIdOf(carol));
+        net.pump();
+        assert.ok(alice.graph!.channel(scid), 'still there while the closing transaction is unconfirmed');
+        net.mine(1);
+        net.expectEvents(1, ['ChannelClosed']);
+        net.expectEvents(2, ['ChannelClosed']);
+        for (const n of [alice, bob, carol]) assert.equal(n.graph!.channel(scid), undefined, `${n.name} forgot the closed channel`);
+        assert.equal(alice.graph!.size.channels, 1, 'the open channel stays');
+        for (const n of net.nodes) n.addedMonitors = 0;
+      },
+      { gossip: true, configs: [PUBLIC, PUBLIC, PUBLIC] },
+    ));
+});

@@ -14,7 +14,7 @@ import { KeysManager } from '@lnts/lightning/sign';
 import { type Event, type Logger, type LogRecord, toHex, type UserConfigOverrides, userConfig } from '@lnts/lightning/util';
 import { link, type Link, type TestPeer } from '../../../lightning/test/support/mem_socket.js';
 import { PeerManager } from '@lnts/lightning/ln';
-import { DefaultRouter, NetGraphMsgHandler, NetworkGraph, type Score } from '@lnts/lightning/routing';
+import { DefaultRouter, GraphChainWatcher, NetGraphMsgHandler, NetworkGraph, type Score } from '@lnts/lightning/routing';
 import { chainHash } from '@lnts/lightning/chain';
 import { bestBackend } from '../../src/crypto/index.js';
 import { BlockSource, RegtestAccess, RegtestChain, RegtestWallet } from '../../src/regtest/index.js';
@@ -153,6 +153,8 @@ export class Network {
       node.graph = new NetworkGraph(chainHash('regtest'));
       node.gossip = new NetGraphMsgHandler(node.graph, new RegtestAccess(this.chain), logger, crypto, { ourNodeId: keys.getNodeId() });
       node.router = new DefaultRouter(node.graph, logger, this.makeScorer?.(node.graph, logger), { crypto, gossip: node.gossip });
+      // Channels whose funding output a block spends leave the graph (the Access gives outpoints).
+      this.source.addListen(new GraphChainWatcher(node.graph, logger));
     }
     node.cm = new ChannelManager<ChannelMonitor>({
       feeEstimator: this.fee,
