@@ -32,6 +32,13 @@ export interface CryptoBackend {
   signEcdsaRecoverable(msg32: Uint8Array, secret: Uint8Array): { sig: Uint8Array; recid: number };
   /** Verifies a compact low-S signature; a high-S signature is rejected, as libsecp256k1 does. */
   verifyEcdsa(sig64: Uint8Array, msg32: Uint8Array, pub33: Uint8Array): boolean;
+  /**
+   * Optional: many {@link verifyEcdsa} checks at once; `result[i]` must equal
+   * `verifyEcdsa(items[i].sig, items[i].msg32, items[i].pubkey)` exactly (malformed input is
+   * `false`, never a throw). Synchronous like the rest of the seam; a backend may spread the
+   * work over several cores (gossip ingest checks thousands of BOLT 7 signatures per batch).
+   */
+  verifyEcdsaBatch?(items: readonly EcdsaVerifyItem[]): boolean[];
   /** Recovers the compressed key that made `sig64` over `msg32` with `recid`; `null` if none. */
   recoverEcdsa(sig64: Uint8Array, recid: number, msg32: Uint8Array): Uint8Array | null;
 
@@ -54,6 +61,16 @@ export interface CryptoBackend {
   aeadSeal(key32: Uint8Array, nonce12: Uint8Array, ad: Uint8Array, plaintext: Uint8Array): Uint8Array;
   /** Opens a sealed message; `null` when the tag does not verify. */
   aeadOpen(key32: Uint8Array, nonce12: Uint8Array, ad: Uint8Array, sealed: Uint8Array): Uint8Array | null;
+}
+
+/** One ECDSA check of a batch: the arguments of {@link CryptoBackend.verifyEcdsa}. */
+export interface EcdsaVerifyItem {
+  /** Compact 64-byte `r‖s`. */
+  readonly sig: Uint8Array;
+  /** The 32-byte digest that was signed. */
+  readonly msg32: Uint8Array;
+  /** The 33-byte compressed key that must have signed it. */
+  readonly pubkey: Uint8Array;
 }
 
 /** HKDF-SHA256 (RFC 5869) with empty info, 64 bytes out split in two, as BOLT 8 §"Handshake" uses it. */

@@ -51,6 +51,19 @@ export interface RoutingMessageHandler extends MessageSendEventsProvider {
    * a {@link LightningError} carries what to do with the peer.
    */
   handleGossipMessage(theirNodeId: Uint8Array, m: WireMessage): boolean | LightningError;
+  /**
+   * Optional: several consecutive gossip messages from one peer, with exactly the results and
+   * effects of {@link handleGossipMessage} on each in order (a handler may check their
+   * signatures together first). `after` is called with each index and result as it is applied;
+   * when it returns `true` the handler stops there and the array ends with that result.
+   * `PeerManager` hands over the `channel_announcement`s, `node_announcement`s and
+   * `channel_update`s one read decrypted in a row.
+   */
+  handleGossipMessages?(
+    theirNodeId: Uint8Array,
+    msgs: readonly WireMessage[],
+    after?: (index: number, result: boolean | LightningError) => boolean,
+  ): Array<boolean | LightningError>;
   /** Features this handler needs in our `init`. */
   providedInitFeatures(theirNodeId: Uint8Array): Features;
   /** Features for our `node_announcement`. */

@@ -15,19 +15,20 @@
 import { p2wshForScript } from '../bitcoin/outputs.js';
 import type { OutPoint } from '../bitcoin/tx.js';
 import type { Access, AccessError, ChainTxOut } from '../chain/interfaces.js';
-import { type CryptoBackend, sha256d } from '../crypto/backend.js';
+import type { CryptoBackend } from '../crypto/backend.js';
 import { fundingScript } from '../ln/chan_utils/scripts.js';
 import { Features } from '../ln/features.js';
 import type { RoutingMessageHandler } from '../ln/msg_handlers.js';
 import { parseAddresses } from '../ln/msgs/address.js';
 import type { Init } from '../ln/msgs/bolt01.js';
-import { ChannelAnnouncement, ChannelUpdate, NodeAnnouncement } from '../ln/msgs/bolt07.js';
+import { ChannelAnnouncement, type ChannelUpdate, type NodeAnnouncement } from '../ln/msgs/bolt07.js';
 import type { WireMessage } from '../ln/msgs/index.js';
 import { compareBytes, equalBytes } from '../util/bytes.js';
 import { DecodeError, LightningError } from '../util/errors.js';
 import type { MessageSendEvent } from '../util/events.js';
 import { toHex } from '../util/hex.js';
 import type { Logger } from '../util/logger.js';
+import { presetVerdict, prepareGossipBatch, type SignedGossip, type SignedGossipMessage, signedGossip } from './gossip_batch.js';
 import { DEFAULT_GOSSIP_LIMITS, type GossipLimits, GossipRateLimiter } from './gossip_limits.js';
 import { decodeStored, parseShortChannelIdsQuery } from './gossip_queries.js';
 import { GossipRelay, type PeerGossipState, type RelayMessage } from './gossip_relay.js';
@@ -99,6 +100,8 @@ export class NetGraphMsgHandler implements RoutingMessageHandler {
   private readonly pendingByNode = new Map<string, bigint>();
   private readonly counts = new Map<string, PeerCounts>();
   private queuedTotal = 0;
+  /** While a batch is applied: the current message's payload, digest and verdicts reached ahead. */
+  private prepared: SignedGossip | undefined;
 
   constructor(
     readonly graph: NetworkGraph,
@@ -203,7 +206,7 @@ export class NetGraphMsgHandler implements RoutingMessageHandler {
   handleGossipMessage(theirNodeId: Uint8Array, m: WireMessage): boolean | LightningError {
     switch (m.name) {
       case 'channel_announcement':
-        return this.onChannelAnnouncement(theirNodeId, m.msg);
+        return this.onChannelAnnouncement(theirNodeId, m.msg, m);
       case 'channel_update':
         return this.onChannelUpdate(theirNodeId, m.msg, m);
       case 'node_announcement':
@@ -234,6 +237,43 @@ export class NetGraphMsgHandler implements RoutingMessageHandler {
       default:
         return false;
     }
+  }
+
+  /**
+   * Several gossip messages from the peer, handled in order exactly as {@link handleGossipMessage}
+   * would one by one — same graph, same relay, same result per message — but with the
+   * signatures checked up front: when the crypto backend has `verifyEcdsaBatch`, every check
+   * the batch is predicted to need (a `channel_announcement`'s four, a `node_announcement`'s,
+   * a `channel_update`'s by the node of its direction, from the graph or from an announcement
+   * earlier in the batch) is verified in one call, which a backend may spread over cores. A
+   * check that was not predicted is verified when its message is applied. BOLT 7 is unchanged:
+   * this is how the work is scheduled, not what is accepted.
+   * @param after - called with each message's index and result once it is applied; returning
+   *   `true` stops there (`PeerManager` stops at the first result that disconnects the peer, as
+   *   it would reading messages one by one) and the array ends with that result.
+   */
+  handleGossipMessages(
+    theirNodeId: Uint8Array,
+    msgs: readonly WireMessage[],
+    after?: (index: number, result: boolean | LightningError) => boolean,
+  ): Array<boolean | LightningError> {
+    const crypto = this.crypto;
+    const prepared = crypto.verifyEcdsaBatch
+      ? prepareGossipBatch(crypto, (items) => crypto.verifyEcdsaBatch!(items), { graph: this.graph, isPending: (scid) => this.pending.has(scid) }, msgs)
+      : undefined;
+    const out: Array<boolean | LightningError> = [];
+    for (let i = 0; i < msgs.length; i++) {
+      let r: boolean | LightningError;
+      this.prepared = prepared?.[i];
+      try {
+        r = this.handleGossipMessage(theirNodeId, msgs[i]!);
+      } finally {
+        this.prepared = undefined;
+      }
+      out.push(r);
+      if (after?.(i, r)) break;
+    }
+    return out;
   }
 
   // A handler used without PeerManager's peerConnected (tools, tests) still answers: the peer
@@ -279,11 +319,20 @@ export class NetGraphMsgHandler implements RoutingMessageHandler {
     return us !== undefined && nodeIds.some((n) => equalBytes(n, us));
   }
 
-  private verify(sig: Uint8Array, digest: Uint8Array, key: Uint8Array): boolean {
-    return this.crypto.verifyEcdsa(sig, digest, key);
+  /** The message's payload and signed digest: from the batch being applied when it has them. */
+  private signed(m: SignedGossipMessage): SignedGossip {
+    const p = this.prepared;
+    return p !== undefined && p.msg === m.msg ? p : signedGossip(this.crypto, m);
   }
 
-  private onChannelAnnouncement(from: Uint8Array, a: ChannelAnnouncement): boolean | LightningError {
+  // A verdict reached ahead (handleGossipMessages) is used only for this very signature, digest
+  // and key; anything else is verified now.
+  private verify(s: SignedGossip, sig: Uint8Array, key: Uint8Array): boolean {
+    const preset = s.verdicts.length > 0 ? presetVerdict(s, sig, key) : undefined;
+    return preset ?? this.crypto.verifyEcdsa(sig, s.digest, key);
+  }
+
+  private onChannelAnnouncement(from: Uint8Array, a: ChannelAnnouncement, m: WireMessage & { name: 'channel_announcement' }): boolean | LightningError {
     if (!equalBytes(a.chainHash, this.graph.chainHash)) return ignore('channel_announcement for another chain');
     if (this.graph.channel(a.shortChannelId)) return ignore('channel already known', true);
     if (this.pending.has(a.shortChannelId)) return ignore('channel lookup already pending', true);
@@ -295,14 +344,9 @@ export class NetGraphMsgHandler implements RoutingMessageHandler {
       return ignore('too many channel_announcements waiting on chain lookups');
     }
     // The four signatures cover the message after them (BOLT 7: from `len` of features on).
-    const payload = ChannelAnnouncement.encodePayload(a);
-    const digest = sha256d(this.crypto, payload.subarray(256));
-    if (
-      !this.verify(a.nodeSignature1, digest, a.nodeId1) ||
-      !this.verify(a.nodeSignature2, digest, a.nodeId2) ||
-      !this.verify(a.bitcoinSignature1, digest, a.bitcoinKey1) ||
-      !this.verify(a.bitcoinSignature2, digest, a.bitcoinKey2)
-    ) {
+    const s = this.signed(m);
+    const payload = s.payload;
+    if (!this.verify(s, a.nodeSignature1, a.nodeId1) || !this.verify(s, a.nodeSignature2, a.nodeId2) || !this.verify(s, a.bitcoinSignature1, a.bitcoinKey1) || !this.verify(s, a.bitcoinSignature2, a.bitcoinKey2)) {
       // BOLT 7: an invalid signature is a peer fault worth a warning and a disconnect.
       return new LightningError('Invalid signature on channel_announcement', {
         kind: 'disconnect-with-warning',
@@ -399,7 +443,7 @@ export class NetGraphMsgHandler implements RoutingMessageHandler {
     return undefined;
   }
 
-  private onChannelUpdate(from: Uint8Array, u: ChannelUpdate, m: WireMessage): boolean | LightningError {
+  private onChannelUpdate(from: Uint8Array, u: ChannelUpdate, m: WireMessage & { name: 'channel_update' }): boolean | LightningError {
     if (!equalBytes(u.chainHash, this.graph.chainHash)) return ignore('channel_update for another chain');
     const direction = (u.channelFlags & 1) as 0 | 1;
     const waiting = this.pending.get(u.shortChannelId);
@@ -414,9 +458,9 @@ export class NetGraphMsgHandler implements RoutingMessageHandler {
     const late = this.timeCheck('channel_update', u.timestamp, rateKey, own);
     if (late) return late;
     const key = direction === 0 ? c.node1 : c.node2;
-    const payload = ChannelUpdate.encodePayload(u);
-    const digest = sha256d(this.crypto, payload.subarray(64));
-    if (!this.verify(u.signature, digest, key)) {
+    const s = this.signed(m);
+    const payload = s.payload;
+    if (!this.verify(s, u.signature, key)) {
       return new LightningError('Invalid signature on channel_update', {
         kind: 'disconnect-with-warning',
         send: { channelId: new Uint8Array(32), data: 'Invalid signature on channel_update' },
@@ -456,7 +500,7 @@ export class NetGraphMsgHandler implements RoutingMessageHandler {
     this.relay.relay(group, { from, timestamp, own: own || this.isOurs(from) });
   }
 
-  private onNodeAnnouncement(from: Uint8Array, n: NodeAnnouncement, m: WireMessage): boolean | LightningError {
+  private onNodeAnnouncement(from: Uint8Array, n: NodeAnnouncement, m: WireMessage & { name: 'node_announcement' }): boolean | LightningError {
     const nodeKey = toHex(n.nodeId);
     const node = this.graph.node(n.nodeId);
     if (!node) {
@@ -470,9 +514,9 @@ export class NetGraphMsgHandler implements RoutingMessageHandler {
     const own = this.isOurs(n.nodeId);
     const late = this.timeCheck('node_announcement', n.timestamp, nodeKey, own);
     if (late) return late;
-    const payload = NodeAnnouncement.encodePayload(n);
-    const digest = sha256d(this.crypto, payload.subarray(64));
-    if (!this.verify(n.signature, digest, n.nodeId)) {
+    const s = this.signed(m);
+    const payload = s.payload;
+    if (!this.verify(s, n.signature, n.nodeId)) {
       return new LightningError('Invalid signature on node_announcement', {
         kind: 'disconnect-with-warning',
         send: { channelId: new Uint8Array(32), data: 'Invalid signature on node_announcement' },
