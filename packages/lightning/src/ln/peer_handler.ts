@@ -84,6 +84,8 @@ const GOSSIP_PULL_BATCH = 32;
 const GOSSIP_PULLS_PER_CALL = 4;
 /** BOLT 1: a ping asking for this many pong bytes or more must not be answered. */
 const PONG_NO_REPLY = 65532;
+/** The signed gossip (BOLT 7 types 256, 257, 258) a routing handler may take in batches. */
+const BATCHED_GOSSIP: ReadonlySet<string> = new Set(['channel_announcement', 'node_announcement', 'channel_update']);
 
 interface Peer {
   readonly descriptor: SocketDescriptor;
@@ -213,11 +215,14 @@ export class PeerManager {
         const fail = this.onHandshakeComplete(peer);
         if (fail) return fail;
       }
+      const gossipRun: WireMessage[] = [];
       for (const plaintext of r.messages) {
         peer.receivedSinceTick = true;
-        const fail = this.handleMessage(peer, plaintext);
+        const fail = this.handleMessage(peer, plaintext, gossipRun);
         if (fail) return fail;
       }
+      const fail = this.handleGossipRun(peer, gossipRun);
+      if (fail) return fail;
       this.flush(peer);
       if (peer.outboundBytes > OUTBOUND_READ_PAUSE_BYTES) {
         peer.readPaused = true;
@@ -264,8 +269,19 @@ export class PeerManager {
     return init as Init;
   }
 
-  private handleMessage(peer: Peer, plaintext: Uint8Array): PeerHandleError | undefined {
+  /**
+   * Handles one decrypted message. Announcements and updates are collected in `gossipRun`
+   * instead when the routing handler takes them in batches; the run is handed over before any
+   * other message, so the handlers see every message in the order it arrived.
+   */
+  private handleMessage(peer: Peer, plaintext: Uint8Array, gossipRun: WireMessage[]): PeerHandleError | undefined {
     const m = readMessage(plaintext);
+    if (peer.theirInit && this.routeHandler.handleGossipMessages && !(m instanceof DecodeError) && m.name !== 'unknown' && BATCHED_GOSSIP.has(m.name)) {
+      gossipRun.push(m);
+      return undefined;
+    }
+    const fail = this.handleGossipRun(peer, gossipRun);
+    if (fail) return fail;
     if (m instanceof DecodeError) {
       this.log('debug', `undecodable message: ${m.message}`, peer);
       // BOLT 1: a malformed message is a protocol violation; warn and disconnect.
@@ -300,25 +316,60 @@ export class PeerManager {
         const err = this.callHandler(peer, () => this.handlers.chanHandler.handleChannelMessage(peer.theirNodeId!, m));
         return err ? this.failPeer(peer, err.action) : undefined;
       }
-      case 'gossip': {
-        // BOLT 7: a channel_update for one of our own channels is the peer's policy towards us.
-        if (m.name === 'channel_update' && this.handlers.chanHandler.handleChannelUpdate) {
-          const chan = this.handlers.chanHandler;
-          this.callHandler(peer, () => chan.handleChannelUpdate!(peer.theirNodeId!, m.msg));
-        }
-        let res: boolean | LightningError | undefined;
-        const err = this.callHandler(peer, () => {
-          res = this.routeHandler.handleGossipMessage(peer.theirNodeId!, m);
-        });
-        if (err) return this.failPeer(peer, err.action);
-        if (res instanceof LightningError) return this.failPeer(peer, res.action);
-        // A handler with the pull side relays what it accepts itself (filters, rate limits).
-        if (res === true && !this.routeHandler.nextGossipForPeer) this.broadcast(m, peer.theirNodeId, false);
-        return undefined;
-      }
+      case 'gossip':
+        return this.onGossip(peer, m);
       case 'onion':
         return undefined;
     }
+  }
+
+  private onGossip(peer: Peer, m: WireMessage): PeerHandleError | undefined {
+    this.peerChannelUpdate(peer, m);
+    let res: boolean | LightningError = false;
+    const err = this.callHandler(peer, () => {
+      res = this.routeHandler.handleGossipMessage(peer.theirNodeId!, m);
+    });
+    if (err) return this.failPeer(peer, err.action);
+    return this.gossipResult(peer, m, res);
+  }
+
+  /** BOLT 7: a channel_update for one of our own channels is the peer's policy towards us. */
+  private peerChannelUpdate(peer: Peer, m: WireMessage): void {
+    const chan = this.handlers.chanHandler;
+    if (m.name === 'channel_update' && chan.handleChannelUpdate) this.callHandler(peer, () => chan.handleChannelUpdate!(peer.theirNodeId!, m.msg));
+  }
+
+  private gossipResult(peer: Peer, m: WireMessage, res: boolean | LightningError): PeerHandleError | undefined {
+    if (res instanceof LightningError) return this.failPeer(peer, res.action);
+    // A handler with the pull side relays what it accepts itself (filters, rate limits).
+    if (res === true && !this.routeHandler.nextGossipForPeer) this.broadcast(m, peer.theirNodeId, false);
+    return undefined;
+  }
+
+  /**
+   * Hands a run of announcements and updates to the routing handler's `handleGossipMessages`
+   * (which can check their signatures together) and acts on each result as {@link onGossip}
+   * would. The handler stops at the first result that disconnects the peer, as reading one by
+   * one would: nothing the peer sent after it is applied.
+   */
+  private handleGossipRun(peer: Peer, run: WireMessage[]): PeerHandleError | undefined {
+    if (run.length === 0) return undefined;
+    const msgs = run.splice(0);
+    if (msgs.length === 1) return this.onGossip(peer, msgs[0]!);
+    const handler = this.routeHandler;
+    const results: Array<boolean | LightningError> = [];
+    const err = this.callHandler(peer, () => {
+      handler.handleGossipMessages!(peer.theirNodeId!, msgs, (i, r) => {
+        this.peerChannelUpdate(peer, msgs[i]!);
+        results.push(r);
+        return r instanceof LightningError && disconnects(r.action);
+      });
+    });
+    for (let i = 0; i < results.length; i++) {
+      const fail = this.gossipResult(peer, msgs[i]!, results[i]!);
+      if (fail) return fail;
+    }
+    return err ? this.failPeer(peer, err.action) : undefined;
   }
 
   /** Runs a handler call; a thrown LightningError is the peer's fault, anything else is our bug. */
@@ -649,6 +700,11 @@ export class PeerManager {
     this.sendMessage(p, { name: kind, msg: { channelId, data: utf8(data) } });
     this.flush(p);
   }
+}
+
+/** An action after which the peer is gone: nothing more it sent is handled. */
+function disconnects(a: ErrorAction): boolean {
+  return a.kind === 'disconnect' || a.kind === 'disconnect-with-warning';
 }
 
 /** Peer text for logs: printable ASCII only (BOLT 1 suggests printing only ASCII of `data`). */
