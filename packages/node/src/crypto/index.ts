@@ -11,4 +11,5 @@ export { nativeBackend, wasmBackend } from './lazy.js';
 export { CHACHA_NODE_MIN, HAS_NODE_AEAD } from './node_primitives.js';
 export { SMALL_AEAD_MAX } from './small_aead.js';
 export { BackendUnavailable, selfTest } from './unavailable.js';
+export { closeNativeVerifyPool, EcdsaVerifyPool, type EcdsaVerifyPoolOptions, VERIFY_BATCH_INLINE_BELOW, type VerifyPoolState, verifyEcdsaInline } from './verify_pool.js';
 export { createWasmBackend, loadWasmBackend, requireTinySecp256k1, type TinySecp256k1 } from './wasm.js';

@@ -27,6 +27,10 @@ function lazyBackend(name: string, load: () => CryptoBackend): CryptoBackend {
     signEcdsa: (m, s) => get().signEcdsa(m, s),
     signEcdsaRecoverable: (m, s) => get().signEcdsaRecoverable(m, s),
     verifyEcdsa: (sig, m, p) => get().verifyEcdsa(sig, m, p),
+    verifyEcdsaBatch(items) {
+      const loaded = get();
+      return loaded.verifyEcdsaBatch ? loaded.verifyEcdsaBatch(items) : items.map((it) => loaded.verifyEcdsa(it.sig, it.msg32, it.pubkey));
+    },
     recoverEcdsa: (sig, recid, m) => get().recoverEcdsa(sig, recid, m),
     ecdh: (s, p) => get().ecdh(s, p),
     pointAdd: (a, b2) => get().pointAdd(a, b2),

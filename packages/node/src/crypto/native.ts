@@ -13,6 +13,7 @@ import { type CryptoBackend, nobleBackend } from '@lnts/lightning/crypto';
 import { CryptoError } from '@lnts/lightning/util';
 import { nodeSymmetric } from './node_primitives.js';
 import { BackendUnavailable, selfTest } from './unavailable.js';
+import { verifyEcdsaBatchNative } from './verify_pool.js';
 
 /** The part of `secp256k1` v5's API (its `lib/index.js` over the addon) this backend uses. */
 export interface NativeSecp256k1 {
@@ -94,6 +95,8 @@ export function createNativeBackend(lib: NativeSecp256k1, fallback: CryptoBacken
         return false;
       }
     },
+    // Large batches are shared with worker threads running the same addon (verify_pool.ts).
+    verifyEcdsaBatch: (items) => verifyEcdsaBatchNative(lib, items),
     recoverEcdsa(sig, recid, m) {
       if (sig.length !== 64 || m.length !== 32 || !Number.isInteger(recid) || recid < 0 || recid > 3) return null;
       try {
