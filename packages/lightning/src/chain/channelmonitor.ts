@@ -23,10 +23,14 @@ import { APIMisuseError, DecodeError } from '../util/errors.js';
 import type { ChannelMonitorInit, ChannelMonitorUpdate, ChannelMonitorUpdateStep, CounterpartyCommitmentData, HolderCommitmentData } from './channelmonitor_update.js';
 import type { BestBlock, Confirm, IndexedTx, Listen } from './interfaces.js';
 import { decodeMonitorState, encodeMonitorState } from './monitor_codec.js';
-import type { ChannelMonitorState, CounterpartyHtlcRecord, FundingSpendInfo, PreimageRecord } from './monitor_state.js';
+import { CounterpartyHtlcHistory, type RevokedHtlcInfo } from './htlc_history.js';
+import type { ChannelMonitorState, FundingSpendInfo, PreimageRecord } from './monitor_state.js';
+import { type RevokedCommitment, revokedCommitmentOf } from './revoked.js';
 import type { MonitorEvent, WatchedMonitor } from './watch.js';
 
-export type { FundingSpendInfo, CounterpartyHtlcRecord, PreimageRecord } from './monitor_state.js';
+export type { FundingSpendInfo, PreimageRecord } from './monitor_state.js';
+export type { RevokedHtlcInfo } from './htlc_history.js';
+export type { RevokedCommitment, RevokedOutput } from './revoked.js';
 
 /** Why a monitor refused an update. */
 export type MonitorUpdateErrorKind =
@@ -73,11 +77,17 @@ function spendsOutpoint(tx: Transaction, o: OutPoint): boolean {
   return tx.inputs.some((i) => i.prevout.vout === o.vout && equalBytes(i.prevout.txid, o.txid));
 }
 
-function cloneSecrets(s: CounterpartyCommitmentSecrets): CounterpartyCommitmentSecrets {
-  const c = CounterpartyCommitmentSecrets.decode(s.encode());
-  // Our own encoding always decodes; anything else is a bug in the secrets store.
-  if (c instanceof DecodeError) throw c;
-  return c;
+/**
+ * The preimages still needed: those of HTLCs on our latest two or their unrevoked commitments.
+ * A revoked commitment's HTLCs are taken with the revocation key, and a resolved HTLC is on no
+ * commitment, so neither needs its preimage (LDK prunes at the same point, `provide_secret`).
+ */
+function livePreimages(s: ChannelMonitorState): PreimageRecord[] {
+  if (s.preimages.length === 0) return s.preimages;
+  const commitments = [s.holderCommitment, s.prevHolderCommitment, s.counterpartyCommitment, s.prevCounterpartyCommitment];
+  const live = (hash: Uint8Array) => commitments.some((c) => c?.htlcs.some((h) => equalBytes(h.paymentHash, hash)));
+  const kept = s.preimages.filter((p) => live(p.paymentHash));
+  return kept.length === s.preimages.length ? s.preimages : kept;
 }
 
 /**
@@ -97,10 +107,8 @@ export class ChannelMonitor implements WatchedMonitor, Listen, Confirm {
    * BOLT 2 `funding_created`/`funding_signed`). Its update id is 0.
    */
   static create(init: ChannelMonitorInit, crypto: CryptoBackend): ChannelMonitor {
-    const counterpartyHtlcs =
-      init.counterpartyCommitment.htlcs.length > 0
-        ? [{ txid: init.counterpartyCommitment.txid, commitmentNumber: init.counterpartyCommitment.commitmentNumber, htlcs: init.counterpartyCommitment.htlcs }]
-        : [];
+    const counterpartyHtlcs = new CounterpartyHtlcHistory();
+    counterpartyHtlcs.record(init.counterpartyCommitment.commitmentNumber, init.counterpartyCommitment.htlcs);
     return new ChannelMonitor(
       {
         channelId: init.channelId,
@@ -209,9 +217,26 @@ export class ChannelMonitor implements WatchedMonitor, Listen, Confirm {
   get prevCounterpartyCommitment(): CounterpartyCommitmentData | undefined {
     return this.s.prevCounterpartyCommitment;
   }
-  /** HTLCs of every counterparty commitment that had any, by txid (for penalty transactions later). */
-  get counterpartyHtlcs(): readonly CounterpartyHtlcRecord[] {
-    return this.s.counterpartyHtlcs;
+  /**
+   * The HTLCs their commitment `n` carried, as the compact history keeps them for a penalty
+   * (a superset: never missing one). Kept for every commitment the channel ever had.
+   */
+  counterpartyHtlcsOn(n: bigint): RevokedHtlcInfo[] {
+    return this.s.counterpartyHtlcs.htlcsOn(n);
+  }
+
+  /** Bytes the counterparty HTLC history takes (37 per HTLC the channel ever carried). */
+  get counterpartyHtlcHistoryBytes(): number {
+    return this.s.counterpartyHtlcs.byteLength;
+  }
+
+  /**
+   * When `tx` (a funding spend) is one of their revoked commitments, every output the revocation
+   * key can take — `to_local` and each HTLC output — with its witness script (BOLT 5
+   * §"Revoked Transaction Close Handling"); `null` for any other transaction.
+   */
+  revokedCommitment(tx: Transaction): RevokedCommitment | null {
+    return revokedCommitmentOf(this.s, tx, (n) => this.counterpartySecret(n), this.crypto);
   }
   /** Our `shutdown` script, if committed to. */
   get shutdownScript(): Uint8Array | undefined {
@@ -225,7 +250,10 @@ export class ChannelMonitor implements WatchedMonitor, Listen, Confirm {
   get fundingSpend(): FundingSpendInfo | undefined {
     return this.s.fundingSpend;
   }
-  /** Preimages learned (`PaymentPreimage` updates), in the order learned. */
+  /**
+   * Preimages learned (`PaymentPreimage` updates), in the order learned, while a commitment that
+   * is not revoked still carries their HTLC (pruned when a revocation leaves none).
+   */
   get preimages(): readonly PreimageRecord[] {
     return this.s.preimages;
   }
@@ -265,16 +293,20 @@ export class ChannelMonitor implements WatchedMonitor, Listen, Confirm {
     if (u.updateId <= this.s.latestUpdateId) {
       return new MonitorUpdateError('OutOfOrder', `update ${u.updateId} after ${this.s.latestUpdateId}`);
     }
-    // Stage on a copy so a step failing halfway leaves the monitor untouched.
+    // Stage on a shallow copy so a step failing halfway leaves the monitor untouched: steps
+    // replace fields and small arrays; the secrets are cloned and the HTLC history (which grows
+    // with the channel's life, so is never copied) is marked and rolled back.
     const next: ChannelMonitorState = {
       ...this.s,
-      counterpartyHtlcs: [...this.s.counterpartyHtlcs],
-      preimages: [...this.s.preimages],
-      counterpartySecrets: u.steps.some((st) => st.kind === 'CommitmentSecret') ? cloneSecrets(this.s.counterpartySecrets) : this.s.counterpartySecrets,
+      counterpartySecrets: u.steps.some((st) => st.kind === 'CommitmentSecret') ? this.s.counterpartySecrets.clone() : this.s.counterpartySecrets,
     };
+    const mark = u.steps.some((st) => st.kind === 'LatestCounterpartyCommitment') ? this.s.counterpartyHtlcs.mark() : undefined;
     for (const st of u.steps) {
       const err = this.applyStep(next, st);
-      if (err) return err;
+      if (err) {
+        if (mark) this.s.counterpartyHtlcs.rollback(mark);
+        return err;
+      }
     }
     next.latestUpdateId = u.updateId;
     this.s = next;
@@ -292,9 +324,7 @@ export class ChannelMonitor implements WatchedMonitor, Listen, Confirm {
         if (s.closed) return new MonitorUpdateError('ChannelClosed', 'counterparty commitment after close');
         s.prevCounterpartyCommitment = s.counterpartyCommitment;
         s.counterpartyCommitment = st.commitment;
-        if (st.commitment.htlcs.length > 0) {
-          s.counterpartyHtlcs.push({ txid: st.commitment.txid, commitmentNumber: st.commitment.commitmentNumber, htlcs: st.commitment.htlcs });
-        }
+        s.counterpartyHtlcs.record(st.commitment.commitmentNumber, st.commitment.htlcs);
         return null;
       case 'CommitmentSecret': {
         if (s.closed) return new MonitorUpdateError('ChannelClosed', 'commitment secret after close');
@@ -312,11 +342,12 @@ export class ChannelMonitor implements WatchedMonitor, Listen, Confirm {
         }
         // Revoked: from now on it is only punishable; its HTLCs stay in counterpartyHtlcs.
         if (s.prevCounterpartyCommitment?.commitmentNumber === n) s.prevCounterpartyCommitment = undefined;
+        s.preimages = livePreimages(s);
         return null;
       }
       case 'PaymentPreimage': {
         const paymentHash = this.crypto.sha256(st.preimage);
-        if (!s.preimages.some((p) => equalBytes(p.paymentHash, paymentHash))) s.preimages.push({ paymentHash, preimage: st.preimage });
+        if (!s.preimages.some((p) => equalBytes(p.paymentHash, paymentHash))) s.preimages = [...s.preimages, { paymentHash, preimage: st.preimage }];
         return null;
       }
       case 'ShutdownScript':

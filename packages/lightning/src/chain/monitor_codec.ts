@@ -18,10 +18,11 @@ import { DecodeError } from '../util/errors.js';
 import { decodeValue, encodeValue, type PlainValue } from '../util/ser/value.js';
 import type { CounterpartyCommitmentData, HolderCommitmentData } from './channelmonitor_update.js';
 import type { BestBlock } from './interfaces.js';
-import type { ChannelMonitorState, CounterpartyHtlcRecord, FundingSpendInfo, PreimageRecord, QueuedMonitorEvent } from './monitor_state.js';
+import { CounterpartyHtlcHistory } from './htlc_history.js';
+import type { ChannelMonitorState, FundingSpendInfo, PreimageRecord, QueuedMonitorEvent } from './monitor_state.js';
 
 /** The format version {@link encodeMonitorState} writes; {@link decodeMonitorState} reads only this one. */
-export const MONITOR_FORMAT_VERSION = 1;
+export const MONITOR_FORMAT_VERSION = 2;
 
 const U64_MAX = (1n << 64n) - 1n;
 const U48_MAX = (1n << 48n) - 1n;
@@ -109,7 +110,7 @@ export function encodeMonitorState(s: ChannelMonitorState): Uint8Array {
     prevHolderCommitment: s.prevHolderCommitment ? holderValue(s.prevHolderCommitment) : undefined,
     counterpartyCommitment: counterpartyValue(s.counterpartyCommitment),
     prevCounterpartyCommitment: s.prevCounterpartyCommitment ? counterpartyValue(s.prevCounterpartyCommitment) : undefined,
-    counterpartyHtlcs: s.counterpartyHtlcs.map((r) => ({ txid: r.txid, commitmentNumber: r.commitmentNumber, htlcs: htlcsValue(r.htlcs) })),
+    counterpartyHtlcs: s.counterpartyHtlcs.encode(),
     counterpartySecrets: s.counterpartySecrets.encode(),
     preimages: s.preimages.map((p) => ({ paymentHash: p.paymentHash, preimage: p.preimage })),
     closed: s.closed,
@@ -329,11 +330,8 @@ function readState(root: unknown, crypto: CryptoBackend): ChannelMonitorState {
       bad(`${p}.tx`, 'does not spend the funding output alone');
     }
   }
-  const counterpartyHtlcs: CounterpartyHtlcRecord[] = arr(o.counterpartyHtlcs, 'counterpartyHtlcs').map((x, i) => {
-    const p = `counterpartyHtlcs[${i}]`;
-    const r = obj(x, p, ['txid', 'commitmentNumber', 'htlcs']);
-    return { txid: bytes(r.txid, `${p}.txid`, 32), commitmentNumber: big(r.commitmentNumber, `${p}.commitmentNumber`, U48_MAX), htlcs: readHtlcs(r.htlcs, `${p}.htlcs`) };
-  });
+  const counterpartyHtlcs = CounterpartyHtlcHistory.decode(bytes(o.counterpartyHtlcs, 'counterpartyHtlcs'));
+  if (counterpartyHtlcs instanceof DecodeError) throw counterpartyHtlcs;
   const preimages: PreimageRecord[] = arr(o.preimages, 'preimages').map((x, i) => {
     const p = `preimages[${i}]`;
     const r = obj(x, p, ['paymentHash', 'preimage']);

@@ -5,9 +5,9 @@
  * @module
  */
 import type { Transaction } from '../bitcoin/tx.js';
-import type { CommitmentHtlc } from '../ln/chan_utils/commitment.js';
 import type { CounterpartyCommitmentSecrets } from '../ln/chan_utils/secrets.js';
 import type { ChannelMonitorInit, CounterpartyCommitmentData, HolderCommitmentData } from './channelmonitor_update.js';
+import type { CounterpartyHtlcHistory } from './htlc_history.js';
 import type { BestBlock } from './interfaces.js';
 
 /** A confirmed transaction spending the funding output (BOLT 5 §"General Nomenclature": the channel is closing). */
@@ -19,20 +19,6 @@ export interface FundingSpendInfo {
   readonly height: number;
   /** Hash of that block, internal byte order. */
   readonly blockHash: Uint8Array;
-}
-
-/**
- * The HTLCs of one counterparty commitment, kept by txid for as long as the channel lives: if a
- * revoked commitment with HTLCs is broadcast, the penalty transaction (BOLT 5 §"Revoked Transaction
- * Close Handling") must rebuild each HTLC script, which needs the payment hash and expiry. Commitments
- * without HTLCs are not recorded: their outputs are rebuilt from the commitment number alone (read from
- * the locktime and sequence) and the revealed secret. LDK keeps the same map
- * (`counterparty_claimable_outpoints`).
- */
-export interface CounterpartyHtlcRecord {
-  readonly txid: Uint8Array;
-  readonly commitmentNumber: bigint;
-  readonly htlcs: readonly CommitmentHtlc[];
 }
 
 /** A payment preimage we learned, with its hash (BOLT 5 claims HTLC outputs paying to the hash with it). */
@@ -63,10 +49,17 @@ export interface ChannelMonitorState
   counterpartyCommitment: CounterpartyCommitmentData;
   /** The one before it, until they reveal its secret (then it is revoked and only punishable). */
   prevCounterpartyCommitment: CounterpartyCommitmentData | undefined;
-  /** HTLCs of every counterparty commitment that had any (see {@link CounterpartyHtlcRecord}). */
-  counterpartyHtlcs: CounterpartyHtlcRecord[];
+  /**
+   * The HTLCs of every counterparty commitment, compactly (what punishing a revoked one needs;
+   * see `htlc_history.ts`). Changed in place by updates: the monitor marks and rolls it back.
+   */
+  counterpartyHtlcs: CounterpartyHtlcHistory;
   /** Their revealed per-commitment secrets (BOLT 3 §"Efficient Per-commitment Secret Storage"). */
   counterpartySecrets: CounterpartyCommitmentSecrets;
+  /**
+   * Preimages of HTLCs still on a commitment that is not revoked, as LDK prunes them: once an
+   * HTLC is on none of our two latest and their two unrevoked commitments, no claim needs it.
+   */
   preimages: PreimageRecord[];
   /** The channel was closed off-chain (`ChannelForceClosed`): no new commitment state is accepted. */
   closed: boolean;

@@ -1,6 +1,6 @@
 import type { CryptoBackend } from '../crypto/backend.js';
 import type { Transaction } from '../bitcoin/tx.js';
-import { INITIAL_COMMITMENT_NUMBER, buildCommitmentSecret } from '../ln/chan_utils/secrets.js';
+import { CommitmentSecretChain, INITIAL_COMMITMENT_NUMBER } from '../ln/chan_utils/secrets.js';
 import type { CommitmentTransaction } from '../ln/chan_utils/commitment.js';
 import { signHtlcTxs } from '../ln/chan_utils/htlc_tx.js';
 import { derivePrivateKey, deriveRevocationPrivkey } from '../ln/chan_utils/keys.js';
@@ -56,18 +56,25 @@ export class InMemorySigner implements ChannelSigner {
   // point n when the next commitment arrives): keep the last few instead of re-deriving them
   // (shachain up to 48 hashes plus a scalar multiplication each).
   private readonly pointCache = new Map<bigint, Uint8Array>();
+  // Adjacent commitments' secrets share most of their shachain hashes (see CommitmentSecretChain).
+  private chain: CommitmentSecretChain | undefined;
+
+  private commitmentSecret(n: bigint): Uint8Array {
+    this.chain ??= new CommitmentSecretChain(this.secrets.commitmentSeed, this.crypto);
+    return this.chain.secret(this.secretIndex(n));
+  }
 
   getPerCommitmentPoint(n: bigint): Uint8Array {
     const hit = this.pointCache.get(n);
     if (hit) return hit;
-    const p = this.crypto.publicKey(buildCommitmentSecret(this.secrets.commitmentSeed, this.secretIndex(n), this.crypto));
+    const p = this.crypto.publicKey(this.commitmentSecret(n));
     this.pointCache.set(n, p);
     if (this.pointCache.size > 8) this.pointCache.delete(this.pointCache.keys().next().value!);
     return p;
   }
 
   releaseCommitmentSecret(n: bigint): Uint8Array {
-    return buildCommitmentSecret(this.secrets.commitmentSeed, this.secretIndex(n), this.crypto);
+    return this.commitmentSecret(n);
   }
 
   signCounterpartyCommitment(c: CommitmentTransaction, perCommitmentPoint: Uint8Array): CommitmentSignatures {
@@ -76,7 +83,7 @@ export class InMemorySigner implements ChannelSigner {
     if (c.htlcOutputs.length === 0) return { signature, htlcSignatures: [] };
     // Their commitment's HTLC outputs pay to their per-commitment keys; our HTLC key for it is
     // derived from *their* per-commitment point (the countersignatory's htlc key).
-    const ourHtlcSecret = derivePrivateKey(this.secrets.htlcBaseKey, perCommitmentPoint, this.crypto);
+    const ourHtlcSecret = derivePrivateKey(this.secrets.htlcBaseKey, perCommitmentPoint, this.crypto, this.pub.htlcBasepoint);
     if (!equalBytes(this.crypto.publicKey(ourHtlcSecret), p.keys.countersignatoryHtlcPubkey)) {
       throw new CryptoError('commitment was built with another per-commitment point than the one given');
     }
@@ -101,11 +108,11 @@ export class InMemorySigner implements ChannelSigner {
   }
 
   htlcSecretFor(perCommitmentPoint: Uint8Array): Uint8Array {
-    return derivePrivateKey(this.secrets.htlcBaseKey, perCommitmentPoint, this.crypto);
+    return derivePrivateKey(this.secrets.htlcBaseKey, perCommitmentPoint, this.crypto, this.pub.htlcBasepoint);
   }
 
   delayedPaymentSecretFor(perCommitmentPoint: Uint8Array): Uint8Array {
-    return derivePrivateKey(this.secrets.delayedPaymentBaseKey, perCommitmentPoint, this.crypto);
+    return derivePrivateKey(this.secrets.delayedPaymentBaseKey, perCommitmentPoint, this.crypto, this.pub.delayedPaymentBasepoint);
   }
 
   revocationSecretFor(theirPerCommitmentSecret: Uint8Array): Uint8Array {

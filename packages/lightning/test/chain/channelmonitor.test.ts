@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { decodeWitnessSignature } from '../../src/bitcoin/der.js';
+import { ripemd160 } from '../../src/bitcoin/hashes.js';
 import { serializeTx, txid } from '../../src/bitcoin/serialize.js';
 import { sha256d } from '../../src/crypto/backend.js';
 import { ChannelMonitor, MonitorUpdateError } from '../../src/chain/channelmonitor.js';
@@ -96,7 +97,9 @@ describe('ChannelMonitor', () => {
     assert.equal(back.latestUpdateId, 5n);
     assert.deepEqual(back.prevCounterpartyCommitment, undefined, 'revoked commitment 0 was dropped');
     assert.deepEqual(back.counterpartyCommitment, m.counterpartyCommitment);
-    assert.equal(back.counterpartyHtlcs.length, 1);
+    // Commitment 1's HTLC (offered by them, hash of 42, expiry 501) is kept for a penalty; 0 had none.
+    assert.deepEqual(back.counterpartyHtlcsOn(1n), [{ offered: true, paymentHashRipemd: ripemd160(crypto.sha256(Uint8Array.of(42))), cltvExpiry: 501 }]);
+    assert.deepEqual(back.counterpartyHtlcsOn(0n), []);
     assert.deepEqual(back.prevHolderCommitment, p.aliceInit.holderCommitment);
     assert.deepEqual(back.holderCommitment, m.holderCommitment);
     assert.deepEqual(back.counterpartySecret(0n), p.bob.ctx.signer.releaseCommitmentSecret(0n));

@@ -214,11 +214,8 @@ export function buildCommitmentTx(params: CommitmentTxParams, crypto: CryptoBack
   }
   const anchors = channelType.anchors;
   const pending: PendingOutput[] = [];
-  const htlcKeys: HtlcScriptKeys = {
-    revocationPubkeyHash: crypto.hash160(keys.revocationPubkey),
-    broadcasterHtlcPubkey: keys.broadcasterHtlcPubkey,
-    countersignatoryHtlcPubkey: keys.countersignatoryHtlcPubkey,
-  };
+  // Read the HTLC keys only when an HTLC output is built: they may be derived on first read.
+  let htlcKeys: HtlcScriptKeys | undefined;
   let untrimmed = 0;
   let trimmedHtlcSat = 0n;
   for (let i = 0; i < params.htlcs.length; i++) {
@@ -229,6 +226,11 @@ export function buildCommitmentTx(params: CommitmentTxParams, crypto: CryptoBack
       continue;
     }
     untrimmed++;
+    htlcKeys ??= {
+      revocationPubkeyHash: crypto.hash160(keys.revocationPubkey),
+      broadcasterHtlcPubkey: keys.broadcasterHtlcPubkey,
+      countersignatoryHtlcPubkey: keys.countersignatoryHtlcPubkey,
+    };
     const ws = h.offered ? offeredHtlcScript(htlcKeys, h.paymentHash, anchors) : receivedHtlcScript(htlcKeys, h.paymentHash, h.cltvExpiry, anchors);
     pending.push({ out: { value: sat, script: p2wshForScript(ws, crypto) }, info: { kind: 'htlc', witnessScript: ws, htlcIndex: i }, cltv: h.cltvExpiry });
   }

@@ -27,9 +27,14 @@ export function derivePublicKey(basepoint: Uint8Array, perCommitmentPoint: Uint8
 /**
  * `privkey = basepoint_secret + SHA256(per_commitment_point ‖ basepoint)`, the secret of
  * {@link derivePublicKey}'s result (BOLT 3, same section).
+ * @param basepoint - `basepoint_secret·G` when the caller has it (saves deriving it again).
  */
-export function derivePrivateKey(basepointSecret: Uint8Array, perCommitmentPoint: Uint8Array, crypto: CryptoBackend): Uint8Array {
-  const basepoint = crypto.publicKey(basepointSecret);
+export function derivePrivateKey(
+  basepointSecret: Uint8Array,
+  perCommitmentPoint: Uint8Array,
+  crypto: CryptoBackend,
+  basepoint: Uint8Array = crypto.publicKey(basepointSecret),
+): Uint8Array {
   return crypto.secretAdd(basepointSecret, derivationTweak(perCommitmentPoint, basepoint, crypto));
 }
 
@@ -81,7 +86,12 @@ export interface TxCreationKeys {
   readonly broadcasterDelayedPubkey: Uint8Array;
 }
 
-/** Derives {@link TxCreationKeys} from the basepoints and the broadcaster's per-commitment point (BOLT 3 §"Key Derivation"). */
+/**
+ * Derives {@link TxCreationKeys} from the basepoints and the broadcaster's per-commitment point
+ * (BOLT 3 §"Key Derivation"). The two HTLC keys are derived when first read: only HTLC outputs
+ * and HTLC transactions use them, and most commitments of a busy channel carry none, so each
+ * commitment pays for the elliptic-curve work its outputs need and no more.
+ */
 export function deriveTxCreationKeys(
   perCommitmentPoint: Uint8Array,
   bases: {
@@ -92,11 +102,20 @@ export function deriveTxCreationKeys(
   },
   crypto: CryptoBackend,
 ): TxCreationKeys {
+  const { broadcasterHtlcBasepoint, countersignatoryHtlcBasepoint } = bases;
+  let broadcasterHtlc: Uint8Array | undefined;
+  let countersignatoryHtlc: Uint8Array | undefined;
   return {
     perCommitmentPoint,
     revocationPubkey: deriveRevocationPubkey(bases.countersignatoryRevocationBasepoint, perCommitmentPoint, crypto),
-    broadcasterHtlcPubkey: derivePublicKey(bases.broadcasterHtlcBasepoint, perCommitmentPoint, crypto),
-    countersignatoryHtlcPubkey: derivePublicKey(bases.countersignatoryHtlcBasepoint, perCommitmentPoint, crypto),
+    get broadcasterHtlcPubkey() {
+      broadcasterHtlc ??= derivePublicKey(broadcasterHtlcBasepoint, perCommitmentPoint, crypto);
+      return broadcasterHtlc;
+    },
+    get countersignatoryHtlcPubkey() {
+      countersignatoryHtlc ??= derivePublicKey(countersignatoryHtlcBasepoint, perCommitmentPoint, crypto);
+      return countersignatoryHtlc;
+    },
     broadcasterDelayedPubkey: derivePublicKey(bases.broadcasterDelayedPaymentBasepoint, perCommitmentPoint, crypto),
   };
 }

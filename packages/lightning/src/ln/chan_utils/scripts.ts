@@ -69,6 +69,14 @@ export interface HtlcScriptKeys {
  * spends wait one block (CPFP carve-out).
  */
 export function offeredHtlcScript(keys: HtlcScriptKeys, paymentHash: Uint8Array, anchors: boolean): Uint8Array {
+  return offeredHtlcScriptFromRipemd(keys, ripemd160(paymentHash), anchors);
+}
+
+/**
+ * {@link offeredHtlcScript} from `RIPEMD160(payment_hash)`, the only form of the hash the script
+ * holds (what a monitor keeps to rebuild a revoked commitment's HTLC outputs).
+ */
+export function offeredHtlcScriptFromRipemd(keys: HtlcScriptKeys, paymentHashRipemd: Uint8Array, anchors: boolean): Uint8Array {
   const b = new ScriptBuilder(140)
     .op(OP.OP_DUP, OP.OP_HASH160)
     .push(keys.revocationPubkeyHash)
@@ -79,7 +87,7 @@ export function offeredHtlcScript(keys: HtlcScriptKeys, paymentHash: Uint8Array,
     .op(OP.OP_EQUAL, OP.OP_NOTIF, OP.OP_DROP, OP.OP_2, OP.OP_SWAP)
     .push(keys.broadcasterHtlcPubkey)
     .op(OP.OP_2, OP.OP_CHECKMULTISIG, OP.OP_ELSE, OP.OP_HASH160)
-    .push(ripemd160(paymentHash))
+    .push(paymentHashRipemd)
     .op(OP.OP_EQUALVERIFY, OP.OP_CHECKSIG, OP.OP_ENDIF);
   if (anchors) b.op(OP.OP_1, OP.OP_CHECKSEQUENCEVERIFY, OP.OP_DROP);
   return b.op(OP.OP_ENDIF).build();
@@ -91,6 +99,11 @@ export function offeredHtlcScript(keys: HtlcScriptKeys, paymentHash: Uint8Array,
  * countersignatory after `cltv_expiry`. `anchors` as in {@link offeredHtlcScript}.
  */
 export function receivedHtlcScript(keys: HtlcScriptKeys, paymentHash: Uint8Array, cltvExpiry: number, anchors: boolean): Uint8Array {
+  return receivedHtlcScriptFromRipemd(keys, ripemd160(paymentHash), cltvExpiry, anchors);
+}
+
+/** {@link receivedHtlcScript} from `RIPEMD160(payment_hash)` (see {@link offeredHtlcScriptFromRipemd}). */
+export function receivedHtlcScriptFromRipemd(keys: HtlcScriptKeys, paymentHashRipemd: Uint8Array, cltvExpiry: number, anchors: boolean): Uint8Array {
   const b = new ScriptBuilder(146)
     .op(OP.OP_DUP, OP.OP_HASH160)
     .push(keys.revocationPubkeyHash)
@@ -99,7 +112,7 @@ export function receivedHtlcScript(keys: HtlcScriptKeys, paymentHash: Uint8Array
     .op(OP.OP_SWAP, OP.OP_SIZE)
     .num(32)
     .op(OP.OP_EQUAL, OP.OP_IF, OP.OP_HASH160)
-    .push(ripemd160(paymentHash))
+    .push(paymentHashRipemd)
     .op(OP.OP_EQUALVERIFY, OP.OP_2, OP.OP_SWAP)
     .push(keys.broadcasterHtlcPubkey)
     .op(OP.OP_2, OP.OP_CHECKMULTISIG, OP.OP_ELSE, OP.OP_DROP)

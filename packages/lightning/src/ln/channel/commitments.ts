@@ -23,11 +23,18 @@ export function channelIdFromOutpoint(o: OutPoint): Uint8Array {
   return id;
 }
 
+// A channel's parameters never change once agreed, and every commitment needs the factor.
+const obscureFactors = new WeakMap<ChannelParams, bigint>();
+
 /** The obscuring factor: SHA256 of the opener's then the accepter's payment basepoint, low 48 bits. */
 export function obscureFactorOf(p: ChannelParams, crypto: CryptoBackend): bigint {
+  const known = obscureFactors.get(p);
+  if (known !== undefined) return known;
   const opener = p.isOutbound ? p.holder.pubkeys.paymentPoint : p.counterparty.pubkeys.paymentPoint;
   const accepter = p.isOutbound ? p.counterparty.pubkeys.paymentPoint : p.holder.pubkeys.paymentPoint;
-  return commitmentObscureFactor(opener, accepter, crypto);
+  const f = commitmentObscureFactor(opener, accepter, crypto);
+  obscureFactors.set(p, f);
+  return f;
 }
 
 /**
@@ -76,8 +83,13 @@ function buildFor(
         revocationPubkey: keys.revocationPubkey,
         broadcasterDelayedPubkey: keys.broadcasterDelayedPubkey,
         countersignatoryPaymentPubkey: c.pubkeys.paymentPoint,
-        broadcasterHtlcPubkey: keys.broadcasterHtlcPubkey,
-        countersignatoryHtlcPubkey: keys.countersignatoryHtlcPubkey,
+        // Read through, so they are derived only if an HTLC output or transaction needs them.
+        get broadcasterHtlcPubkey() {
+          return keys.broadcasterHtlcPubkey;
+        },
+        get countersignatoryHtlcPubkey() {
+          return keys.countersignatoryHtlcPubkey;
+        },
         broadcasterFundingPubkey: b.pubkeys.fundingPubkey,
         countersignatoryFundingPubkey: c.pubkeys.fundingPubkey,
       },

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { nobleBackend as crypto } from '../../../src/crypto/noble.js';
-import { buildCommitmentSecret, CounterpartyCommitmentSecrets, INITIAL_COMMITMENT_NUMBER } from '../../../src/ln/chan_utils/secrets.js';
+import { buildCommitmentSecret, CommitmentSecretChain, CounterpartyCommitmentSecrets, INITIAL_COMMITMENT_NUMBER } from '../../../src/ln/chan_utils/secrets.js';
 import { DecodeError } from '../../../src/util/errors.js';
 import { fromHex, toHex } from '../../../src/util/hex.js';
 import { V } from './fixture.js';
@@ -15,6 +15,33 @@ describe('BOLT 3 Appendix D: per-commitment secret generation', () => {
       assert.equal(toHex(buildCommitmentSecret(fromHex(v.seed), BigInt(v.index), crypto)), v.secret);
     });
   }
+});
+
+describe('CommitmentSecretChain: generate_from_seed with the last hash chain kept', () => {
+  test('the Appendix D vectors, in order and again in reverse', () => {
+    for (const v of [...V.secret_gen, ...[...V.secret_gen].reverse()]) {
+      const chain = new CommitmentSecretChain(fromHex(v.seed), crypto);
+      assert.equal(toHex(chain.secret(BigInt(v.index))), v.secret, v.name);
+    }
+  });
+
+  test('property: any sequence of indices (runs counting down, jumps, repeats) gives generate_from_seed exactly', () => {
+    const index = fc.oneof(fc.bigInt({ min: 0n, max: INITIAL_COMMITMENT_NUMBER }), fc.bigInt({ min: INITIAL_COMMITMENT_NUMBER - 70n, max: INITIAL_COMMITMENT_NUMBER }));
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.array(fc.tuple(index, fc.integer({ min: 1, max: 5 })), { minLength: 1, maxLength: 12 }), (seed, runs) => {
+        const chain = new CommitmentSecretChain(seed, crypto);
+        for (const [start, len] of runs) {
+          for (let k = 0n; k < BigInt(len) && start - k >= 0n; k++) {
+            const got = chain.secret(start - k);
+            assert.equal(toHex(got), toHex(buildCommitmentSecret(seed, start - k, crypto)));
+            got.fill(0); // the caller's copy: scribbling on it must not change later answers
+          }
+        }
+      }),
+      { seed: SEED, numRuns: 60 },
+    );
+    assert.throws(() => new CommitmentSecretChain(new Uint8Array(32), crypto).secret(INITIAL_COMMITMENT_NUMBER + 1n), RangeError);
+  });
 });
 
 describe('BOLT 3 Appendix D: storage', () => {
