@@ -61,6 +61,11 @@ export interface LdkNodeOptions {
   readonly configure?: (config: LDK.UserConfig, ldk: Ldk) => void;
   /** Feerate LDK's fee estimator returns (sat/kW). */
   readonly feerate?: number;
+  /**
+   * With `gossip`: the RoutingMessageHandler the PeerManager gets, built around the
+   * P2PGossipSync (default: the sync itself) — e.g. to send queries LDK never sends by itself.
+   */
+  readonly wrapGossip?: (sync: LDK.P2PGossipSync, ldk: Ldk) => LDK.RoutingMessageHandler;
 }
 
 /** Builds an LDK node on regtest from a one-byte seed. */
@@ -125,9 +130,10 @@ export function makeLdkNode(ldk: Ldk, seedByte: number, opts: LdkNodeOptions = {
   );
   const ign = ldk.IgnoringMessageHandler.constructor_new();
   const gossipSync = opts.gossip ? ldk.P2PGossipSync.constructor_new(graph, ldk.Option_UtxoLookupZ.constructor_none(), logger) : undefined;
+  const routeHandler = gossipSync ? (opts.wrapGossip?.(gossipSync, ldk) ?? gossipSync.as_RoutingMessageHandler()) : ign.as_RoutingMessageHandler();
   const pm = ldk.PeerManager.constructor_new(
     cm.as_ChannelMessageHandler(),
-    gossipSync ? gossipSync.as_RoutingMessageHandler() : ign.as_RoutingMessageHandler(),
+    routeHandler,
     ign.as_OnionMessageHandler(),
     ign.as_CustomMessageHandler(),
     START_TIME,
@@ -143,7 +149,7 @@ export function makeLdkNode(ldk: Ldk, seedByte: number, opts: LdkNodeOptions = {
     chainMonitor,
     broadcasts,
     logs,
-    keep: [logger, feeEst, broadcaster, persister, chainMonitor, keys, graph, scorer, lockable, router, msgRouter, ign, gossipSync],
+    keep: [logger, feeEst, broadcaster, persister, chainMonitor, keys, graph, scorer, lockable, router, msgRouter, ign, gossipSync, routeHandler],
     graph,
     ...(gossipSync ? { gossipSync } : {}),
   };

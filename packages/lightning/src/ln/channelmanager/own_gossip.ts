@@ -10,6 +10,7 @@
 import type { CryptoBackend } from '../../crypto/backend.js';
 import type { KeysInterface } from '../../sign/interfaces.js';
 import { equalBytes } from '../../util/bytes.js';
+import { toHex } from '../../util/hex.js';
 import type { UserConfig } from '../../util/config.js';
 import type { MessageSendEvent } from '../../util/events.js';
 import { type ChannelState, type FundedState, fundedOf } from '../channel/state.js';
@@ -58,6 +59,20 @@ export class OwnGossip {
   private nodeAnnouncement: NodeAnnouncementRequest | undefined;
   /** That request still waits for our first announced channel. */
   private nodeAnnouncementDeferred = false;
+  /**
+   * The peer's `channel_update` of a public channel of ours, around the moment we announce it. A
+   * counterparty is never sent the `channel_announcement` (it builds its own; LDK skips both node
+   * ids when relaying one) and LDK sends its update right behind its `announcement_signatures`,
+   * so the update can reach our routing handler before our announcement does — PeerManager
+   * hands the next message over before it takes our events — and be dropped there as naming an
+   * unknown channel; with no other path to the peer our graph would never learn its direction.
+   * So the peer's first forwardable update is also broadcast by us behind our announcement: held
+   * while we have not announced, or awaited (channel ids here) from our announcement on. The
+   * graph checks it like any update and ignores it as a duplicate if it had it. In memory only:
+   * it matters for the moment of announcing.
+   */
+  private readonly heldPeerUpdates = new Map<string, ChannelUpdate>();
+  private readonly awaitedPeerUpdates = new Set<string>();
 
   constructor(private readonly h: OwnGossipHost) {}
 
@@ -98,6 +113,14 @@ export class OwnGossip {
     e.gossip.announced = true;
     this.h.push({ kind: 'broadcast-gossip', msg: { name: 'channel_announcement', msg: announcement } });
     this.publish(e);
+    const f = fundedOf(e.state);
+    if (f) {
+      const key = toHex(f.funding.channelId);
+      const held = this.heldPeerUpdates.get(key);
+      this.heldPeerUpdates.delete(key);
+      if (held) this.broadcast(held);
+      else this.awaitedPeerUpdates.add(key);
+    }
     if (this.nodeAnnouncementDeferred && this.nodeAnnouncement) {
       this.nodeAnnouncementDeferred = false;
       this.emitNodeAnnouncement(this.nodeAnnouncement);
@@ -106,6 +129,8 @@ export class OwnGossip {
 
   /** A public channel closed (`f` its last funded state): BOLT 7 lets us say it is disabled for good, as LDK does. */
   onClosed(e: GossipChannel, f: FundedState): void {
+    this.heldPeerUpdates.delete(toHex(f.funding.channelId));
+    this.awaitedPeerUpdates.delete(toHex(f.funding.channelId));
     if (e.gossip.announced) this.broadcast(buildChannelUpdate(f, e.gossip, e.config.channelConfig, this.signer(), { forceDisabled: true }));
   }
 
@@ -137,8 +162,16 @@ export class OwnGossip {
       const real = f.confirmation ? updateScid(f) : undefined;
       if (msg.shortChannelId !== real && msg.shortChannelId !== f.params.ourScidAlias) continue;
       const r = counterpartyForwardingFrom(msg, f, this.h.keys.getNodeId(), e.gossip.counterpartyForwarding, this.h.crypto);
-      if (typeof r === 'string') this.h.log(`ignoring the peer's ${r}`, f.funding.channelId);
-      else e.gossip.counterpartyForwarding = r;
+      if (typeof r === 'string') {
+        this.h.log(`ignoring the peer's ${r}`, f.funding.channelId);
+        return;
+      }
+      e.gossip.counterpartyForwarding = r;
+      // BOLT 7 dont_forward (message_flags bit 1): meant for us alone, never relayed.
+      if (!f.params.announce || msg.shortChannelId !== real || (msg.messageFlags & 2) !== 0) return;
+      const key = toHex(f.funding.channelId);
+      if (!e.gossip.announced) this.heldPeerUpdates.set(key, msg);
+      else if (this.awaitedPeerUpdates.delete(key)) this.broadcast(msg);
       return;
     }
   }

@@ -20,17 +20,20 @@ import {
   type ChannelUpdateStatus,
 } from '../../../src/ln/channelmanager/channel_update.js';
 import { buildNodeAnnouncement, nodeAnnouncementRequest } from '../../../src/ln/channelmanager/node_announcement.js';
+import { type GossipChannel, OwnGossip } from '../../../src/ln/channelmanager/own_gossip.js';
+import { unsignedChannelAnnouncement } from '../../../src/ln/channel/announcement.js';
 import { Features } from '../../../src/ln/features.js';
 import { ipv4, parseAddresses } from '../../../src/ln/msgs/address.js';
 import { ChannelUpdate, NodeAnnouncement } from '../../../src/ln/msgs/bolt07.js';
-import { DEFAULT_CHANNEL_CONFIG } from '../../../src/util/config.js';
+import { DEFAULT_CHANNEL_CONFIG, userConfig } from '../../../src/util/config.js';
+import type { MessageSendEvent } from '../../../src/util/events.js';
 import { compareBytes } from '../../../src/util/bytes.js';
 import { DecodeError } from '../../../src/util/errors.js';
 import { apply, deliverAll, fund, openPair, type Side } from '../channel/harness.js';
 
 /** A `Normal` channel between Alice and Bob, confirmed at height 300. */
-function normalPair(): { alice: Side; bob: Side; state: FundedState } {
-  const { alice, bob } = openPair(1_000_000n, { cfg: { channelHandshakeConfig: { minimumDepth: 1 } } });
+function normalPair(announce = false): { alice: Side; bob: Side; state: FundedState } {
+  const { alice, bob } = openPair(1_000_000n, { cfg: { channelHandshakeConfig: { minimumDepth: 1, announceForForwarding: announce } } });
   fund(alice, bob);
   for (const s of [alice, bob]) {
     apply(s, { kind: 'funding-confirmed', confirmation: { height: 300, txIndex: 2, blockHash: new Uint8Array(32) } });
@@ -136,6 +139,68 @@ describe('our channel_update (BOLT 7)', () => {
     assert.ok(!isChannelGossip({ ...newChannelGossip(), status: { kind: 'Sideways' } }));
     assert.ok(!isChannelGossip({ ...newChannelGossip(), counterpartyForwarding: { feeBaseMsat: 'x' } }));
     assert.ok(!isChannelGossip(null));
+  });
+});
+
+describe('the peer’s update around announcing our public channel (BOLT 7)', () => {
+  /** Alice's OwnGossip over one public Normal channel with Bob, recording what it emits. */
+  function rig() {
+    const { alice, bob, state } = normalPair(true);
+    assert.equal(state.params.announce, true);
+    const out: MessageSendEvent[] = [];
+    const entry: GossipChannel = { state, counterpartyNodeId: bob.keys.getNodeId(), config: userConfig({}), gossip: newChannelGossip() };
+    const og = new OwnGossip({
+      crypto: nobleBackend,
+      chainHash: alice.ctx.chainHash,
+      keys: alice.keys,
+      highestSeenTimestamp: () => 1000,
+      isConnected: () => true,
+      push: (ev) => out.push(ev),
+      log() {},
+      channels: () => [entry],
+    });
+    const announcement = unsignedChannelAnnouncement(state, alice.ctx)!;
+    // Bob's update as he broadcasts it once announced (no dont_forward), or before (dont_forward).
+    const bobUpdate = (ts: number, announced = true) => {
+      const g = { ...newChannelGossip(), announced };
+      return buildChannelUpdate(bob.state as FundedState, g, { ...DEFAULT_CHANNEL_CONFIG, forwardingFeeBaseMsat: 77 }, signer(bob, ts))!;
+    };
+    const broadcasts = () => out.flatMap((e) => (e.kind === 'broadcast-gossip' ? [e.msg] : []));
+    return { og, entry, bob, announcement, bobUpdate, broadcasts };
+  }
+
+  test('an update that came before our announcement is broadcast right behind it (the graph would have dropped it as unknown)', () => {
+    const r = rig();
+    const u = r.bobUpdate(2000);
+    assert.equal(u.messageFlags & 2, 0);
+    r.og.onPeerUpdate(r.bob.keys.getNodeId(), u);
+    assert.deepEqual(r.broadcasts(), [], 'nothing to broadcast before the announcement');
+    assert.equal(r.entry.gossip.counterpartyForwarding?.feeBaseMsat, 77);
+    r.og.onAnnounced(r.entry, r.announcement);
+    const b = r.broadcasts();
+    assert.deepEqual(b.map((m) => m.name), ['channel_announcement', 'channel_update', 'channel_update']);
+    assert.deepEqual(b[2]!.msg, u, 'Bob’s update, as he signed it');
+  });
+
+  test('announced first: the peer’s first update after it is broadcast too, once; later ones are the graph’s business', () => {
+    const r = rig();
+    r.og.onAnnounced(r.entry, r.announcement);
+    assert.deepEqual(r.broadcasts().map((m) => m.name), ['channel_announcement', 'channel_update']);
+    const u = r.bobUpdate(2000);
+    r.og.onPeerUpdate(r.bob.keys.getNodeId(), u);
+    assert.deepEqual(r.broadcasts().at(-1)?.msg, u);
+    r.og.onPeerUpdate(r.bob.keys.getNodeId(), r.bobUpdate(3000));
+    assert.equal(r.broadcasts().length, 3, 'not again');
+    assert.equal(r.entry.gossip.counterpartyForwarding?.timestamp, 3000, 'though the policy is kept');
+  });
+
+  test('a dont_forward update is never broadcast by us', () => {
+    const r = rig();
+    const u = r.bobUpdate(2000, false);
+    assert.equal(u.messageFlags & 2, 2);
+    r.og.onPeerUpdate(r.bob.keys.getNodeId(), u);
+    r.og.onAnnounced(r.entry, r.announcement);
+    assert.deepEqual(r.broadcasts().map((m) => m.name), ['channel_announcement', 'channel_update']);
   });
 });
 
