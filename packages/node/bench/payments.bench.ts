@@ -6,6 +6,10 @@
  * and no message is left. Two transports: `direct` (message events handed to the peer's handler)
  * and `peer` (through two PeerManagers: BOLT 8 and wire encoding). LDK runs the same workload in
  * the same run when its harness is beside the project.
+ *
+ * Flatness as the channel's history grows: mean ms per payment over each quarter of the run (LDK's
+ * too), and at each quarter's end — outside the timed loop — the heap after a full GC and the
+ * size of the payer's serialized monitor.
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
@@ -41,22 +45,30 @@ interface Node {
   cm: ChannelManager<ChannelMonitor>;
   pm: PeerManager | undefined;
   events: Event[];
+  monitors: ChannelMonitor[];
 }
+
+/** Updates kept per channel before the store folds them into its copy of the monitor (LDK's `MonitorUpdatingPersister` default). */
+const MAX_PENDING_UPDATES = 100;
 
 function makeNode(i: number, crypto: CryptoBackend): Node {
   const keys = new KeysManager(crypto.sha256(Uint8Array.of(i, 42)), 1_700_000_000, i, crypto);
   const fee = { getEstSatPer1000Weight: () => 253 };
   const broadcaster = { broadcastTransactions() {} };
   const logger = { log() {} };
-  // Every monitor write is kept in memory (as LDK's harness counts its writes), reported done.
-  const stored: unknown[] = [];
+  // Every monitor write is kept in an in-memory store, reported done (LDK's harness counts them):
+  // the full monitor, then its updates until MAX_PENDING_UPDATES, when the store folds them into
+  // the monitor it holds (as a persister writing update files and then a full monitor would).
+  const monitors: ChannelMonitor[] = [];
+  const pending: unknown[] = [];
   const persister = {
     persistNewChannel: (_o: unknown, m: ChannelMonitor): ChannelMonitorUpdateStatus => {
-      stored.push(m);
+      monitors.push(m);
       return 'completed';
     },
     updatePersistedChannel: (_o: unknown, u: unknown): ChannelMonitorUpdateStatus => {
-      stored.push(u);
+      pending.push(u);
+      if (pending.length >= MAX_PENDING_UPDATES) pending.length = 0;
       return 'completed';
     },
   };
@@ -73,7 +85,7 @@ function makeNode(i: number, crypto: CryptoBackend): Node {
     bestBlock: { blockHash: new Uint8Array(32), height: START_HEIGHT },
     crypto,
   });
-  return { keys, cm, pm: undefined, events: [] };
+  return { keys, cm, pm: undefined, events: [], monitors };
 }
 
 class MemSocket implements SocketDescriptor {
@@ -145,7 +157,23 @@ function fundingTx(value: bigint, script: Uint8Array): Transaction {
   };
 }
 
-function run(kind: 'direct' | 'peer', crypto: CryptoBackend): { paymentsPerSec: number; openMs: number; perQuarterMeanMs: number[]; heapMiB: number } {
+interface RunResult {
+  paymentsPerSec: number;
+  openMs: number;
+  perQuarterMeanMs: number[];
+  /** Heap after a full GC at the end of each quarter. */
+  perQuarterHeapMiB: number[];
+  /** The payer's monitor, serialized, at the end of each quarter. */
+  perQuarterMonitorBytes: number[];
+  heapMiB: number;
+}
+
+function heapAfterGc(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return Number((process.memoryUsage().heapUsed / 1048576).toFixed(1));
+}
+
+function run(kind: 'direct' | 'peer', crypto: CryptoBackend): RunResult {
   const a = makeNode(1, crypto);
   const b = makeNode(2, crypto);
   const initA = { globalFeatures: new Uint8Array(0), features: a.cm.providedInitFeatures().toBytes() };
@@ -207,23 +235,37 @@ function run(kind: 'direct' | 'peer', crypto: CryptoBackend): { paymentsPerSec: 
     b.events.length = 0;
   };
   for (let i = 0; i < WARMUP; i++) payOnce(i);
-  const p0 = performance.now();
+  const quarter = Math.max(1, Math.floor(PAYMENTS / 4));
   const quarters: number[] = [];
-  let q0 = p0;
+  const heaps: number[] = [];
+  const monitorBytes: number[] = [];
+  let ms = 0;
+  let q0 = performance.now();
   for (let i = 0; i < PAYMENTS; i++) {
     payOnce(WARMUP + i);
-    if ((i + 1) % Math.max(1, Math.floor(PAYMENTS / 4)) === 0 && quarters.length < 4) {
-      const now = performance.now();
-      quarters.push((now - q0) / Math.floor(PAYMENTS / 4));
-      q0 = now;
+    if ((i + 1) % quarter === 0 && quarters.length < 4) {
+      const qms = performance.now() - q0;
+      ms += qms;
+      quarters.push(qms / quarter);
+      // Measured between quarters, off the clock.
+      heaps.push(heapAfterGc());
+      monitorBytes.push(a.monitors[0]!.write().length);
+      q0 = performance.now();
     }
   }
-  const ms = performance.now() - p0;
-  return { paymentsPerSec: PAYMENTS / (ms / 1000), openMs, perQuarterMeanMs: quarters.map((q) => Number(q.toFixed(3))), heapMiB: Math.round(process.memoryUsage().heapUsed / 1048576) };
+  ms += performance.now() - q0;
+  return {
+    paymentsPerSec: PAYMENTS / (ms / 1000),
+    openMs,
+    perQuarterMeanMs: quarters.map((q) => Number(q.toFixed(3))),
+    perQuarterHeapMiB: heaps,
+    perQuarterMonitorBytes: monitorBytes,
+    heapMiB: Math.round(process.memoryUsage().heapUsed / 1048576),
+  };
 }
 
 /** LDK on the same workload, through its own harness (copied next to our node_modules so it resolves lightningdevkit). */
-function ldkSends(transport: 'direct' | 'peer'): number | null {
+function ldkSends(transport: 'direct' | 'peer'): { paymentsPerSec: number; perQuarterMeanMs?: number[] } | null {
   const here = dirname(fileURLToPath(import.meta.url));
   if (process.env.LNTS_BENCH_NO_LDK) return null;
   const src = join(here, '../../../../shared/bench/ldk');
@@ -238,7 +280,7 @@ function ldkSends(transport: 'direct' | 'peer'): number | null {
       timeout: 600_000,
     });
     const line = out.trim().split('\n').at(-1)!;
-    return (JSON.parse(line) as { paymentsPerSec: number }).paymentsPerSec;
+    return JSON.parse(line) as { paymentsPerSec: number; perQuarterMeanMs?: number[] };
   } catch {
     return null;
   }
@@ -255,14 +297,17 @@ for (const transport of ['direct', 'peer'] as const) {
     bench: name,
     unit: 'payments/s',
     value: r.paymentsPerSec,
-    ldk,
-    ratio: ldk ? r.paymentsPerSec / ldk : null,
+    ldk: ldk?.paymentsPerSec ?? null,
+    ratio: ldk ? r.paymentsPerSec / ldk.paymentsPerSec : null,
     payments: PAYMENTS,
     amountMsat: Number(AMOUNT),
     transport,
     backend: crypto.name,
     openFundConfirmMs: Math.round(r.openMs),
     perQuarterMeanMs: r.perQuarterMeanMs,
+    ldkPerQuarterMeanMs: ldk?.perQuarterMeanMs ?? null,
+    perQuarterHeapMiB: r.perQuarterHeapMiB,
+    perQuarterMonitorBytes: r.perQuarterMonitorBytes,
     heapMiB: r.heapMiB,
   });
 }

@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import { type CryptoBackend, nobleBackend } from '@lnts/lightning/crypto';
 import { CryptoError } from '@lnts/lightning/util';
 import { nodeSymmetric } from './node_primitives.js';
+import { compressPoint, PointForms } from './point_forms.js';
 import { BackendUnavailable, selfTest } from './unavailable.js';
 import { verifyEcdsaBatchNative } from './verify_pool.js';
 
@@ -24,6 +25,8 @@ export interface NativeSecp256k1 {
   privateKeyTweakMul(seckey: Uint8Array, tweak: Uint8Array): Uint8Array;
   publicKeyVerify(pubkey: Uint8Array): boolean;
   publicKeyCreate(seckey: Uint8Array, compressed?: boolean): Uint8Array;
+  /** Re-encodes a valid key (33 or 65 bytes); throws for an invalid one. */
+  publicKeyConvert(pubkey: Uint8Array, compressed?: boolean): Uint8Array;
   publicKeyCombine(pubkeys: Uint8Array[], compressed?: boolean): Uint8Array;
   publicKeyTweakAdd(pubkey: Uint8Array, tweak: Uint8Array, compressed?: boolean): Uint8Array;
   publicKeyTweakMul(pubkey: Uint8Array, tweak: Uint8Array, compressed?: boolean): Uint8Array;
@@ -65,14 +68,30 @@ function wrap<T>(what: string, f: () => T): T {
 
 /** Builds the backend over an already loaded addon (exported so tests can hand in a fake). */
 export function createNativeBackend(lib: NativeSecp256k1, fallback: CryptoBackend = nobleBackend): CryptoBackend {
+  // Points this backend made or tweaked, uncompressed (point_forms.ts): the addon then skips the
+  // square root of parsing them again. Derived keys are produced uncompressed and compressed here.
+  const forms = new PointForms();
+  const known = (p: Uint8Array): Uint8Array => forms.known(p) ?? p;
+  const base = (p: Uint8Array): Uint8Array => {
+    const k = forms.known(p);
+    if (k) return k;
+    const u = lib.publicKeyConvert(p, false);
+    forms.remember(p, u);
+    return u;
+  };
+  const derived = (u: Uint8Array): Uint8Array => {
+    const c = compressPoint(u);
+    forms.remember(c, u);
+    return c;
+  };
   return {
     name: 'native',
     ...nodeSymmetric(fallback),
     isValidSecretKey: (s) => s.length === 32 && lib.privateKeyVerify(s),
-    isValidPublicKey: (p) => p.length === 33 && lib.publicKeyVerify(p),
+    isValidPublicKey: (p) => p.length === 33 && (forms.known(p) !== undefined || lib.publicKeyVerify(p)),
     publicKey(s) {
       secret(lib, s, 'secret');
-      return lib.publicKeyCreate(s, true);
+      return derived(lib.publicKeyCreate(s, false));
     },
     signEcdsa(m, s) {
       digest(m);
@@ -90,7 +109,7 @@ export function createNativeBackend(lib: NativeSecp256k1, fallback: CryptoBacken
       if (sig.length !== 64 || m.length !== 32 || p.length !== 33) return false;
       try {
         // libsecp256k1 rejects high-S signatures itself; r or s ≥ n and bad keys throw.
-        return lib.ecdsaVerify(sig, m, p);
+        return lib.ecdsaVerify(sig, m, known(p));
       } catch {
         return false;
       }
@@ -108,22 +127,22 @@ export function createNativeBackend(lib: NativeSecp256k1, fallback: CryptoBacken
     ecdh(s, p) {
       point(p, 'ecdh point');
       secret(lib, s, 'ecdh secret');
-      return wrap('ecdh', () => lib.ecdh(p, s));
+      return wrap('ecdh', () => lib.ecdh(known(p), s));
     },
     pointAdd(a, b) {
       point(a, 'a');
       point(b, 'b');
-      return wrap('pointAdd', () => lib.publicKeyCombine([a, b], true));
+      return wrap('pointAdd', () => lib.publicKeyCombine([known(a), known(b)], true));
     },
     pointAddScalar(p, t) {
       point(p, 'point');
       tweak(t);
-      return wrap('pointAddScalar', () => lib.publicKeyTweakAdd(p, t, true));
+      return wrap('pointAddScalar', () => derived(lib.publicKeyTweakAdd(base(p), t, false)));
     },
     pointMultiply(p, t) {
       point(p, 'point');
       tweak(t);
-      return wrap('pointMultiply', () => lib.publicKeyTweakMul(p, t, true));
+      return wrap('pointMultiply', () => derived(lib.publicKeyTweakMul(base(p), t, false)));
     },
     secretAdd(a, b) {
       secret(lib, a, 'a');
