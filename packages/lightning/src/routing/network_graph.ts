@@ -9,6 +9,7 @@ import type { OutPoint } from '../bitcoin/tx.js';
 import { DecodeError } from '../util/errors.js';
 import { toHex } from '../util/hex.js';
 import { asDecodeError } from '../util/ser/codec.js';
+import { ByteArena } from '../util/byte_arena.js';
 import { GraphIndex } from './graph_index.js';
 import { ByteReader } from '../util/ser/reader.js';
 import { ByteWriter } from '../util/ser/writer.js';
@@ -118,9 +119,9 @@ function writeOptBytes(w: ByteWriter, b: Uint8Array | undefined): void {
   if (b) w.bigSize(b.length).bytes(b);
 }
 
-// Copied out, so a graph read from a buffer does not keep the whole buffer alive.
+// A view of the input: the graph copies what it keeps into its arena, so the input is not kept alive.
 function readOptBytes(r: ByteReader): Uint8Array | undefined {
-  return r.u8() === 1 ? r.bytes(r.bigSizeNumber()).slice() : undefined;
+  return r.u8() === 1 ? r.bytes(r.bigSizeNumber()) : undefined;
 }
 
 /** The network graph. */
@@ -132,6 +133,8 @@ export class NetworkGraph {
   private readonly byCounter: Array<NodeInfo | undefined> = [];
   private index: GraphIndex | undefined;
   private readonly byFunding = new Map<string, bigint>();
+  /** Every kept byte string (messages, features, node fields) lives here, not in its own buffer. */
+  private arena = new ByteArena();
 
   constructor(readonly chainHash: Uint8Array) {}
 
@@ -193,10 +196,10 @@ export class NetworkGraph {
       shortChannelId: c.shortChannelId,
       node1: n1.nodeId,
       node2: n2.nodeId,
-      features: c.features.slice(),
+      features: this.arena.copy(c.features),
       capacitySat: c.capacitySat,
       capacityMsat: c.capacitySat === undefined ? undefined : clampedNumber(c.capacitySat * 1000n),
-      announcement: c.announcement?.slice(),
+      announcement: c.announcement && this.arena.copy(c.announcement),
       ...(c.fundingOutpoint ? { fundingOutpoint: { txid: c.fundingOutpoint.txid.slice(), vout: c.fundingOutpoint.vout } } : {}),
       counter1: n1.counter,
       counter2: n2.counter,
@@ -232,10 +235,12 @@ export class NetworkGraph {
     if (!c) return false;
     const cur = direction === 0 ? c.oneToTwo : c.twoToOne;
     if (cur && cur.lastUpdate >= info.lastUpdate) return false;
-    const kept = storedPolicy({ ...info, message: info.message?.slice() });
+    const kept = storedPolicy({ ...info, message: info.message && this.arena.copy(info.message) });
+    this.arena.release(cur?.message);
     if (direction === 0) c.oneToTwo = kept;
     else c.twoToOne = kept;
     this.index?.updatePolicy(c, direction === 0);
+    this.compactIfWasteful();
     return true;
   }
 
@@ -244,16 +249,48 @@ export class NetworkGraph {
     const n = this.nodes.get(toHex(nodeId));
     if (!n) return false;
     if (n.announcement && n.announcement.timestamp >= a.timestamp) return false;
-    n.announcement = {
-      timestamp: a.timestamp,
-      features: a.features.slice(),
-      rgbColor: a.rgbColor.slice(),
-      alias: a.alias.slice(),
-      addresses: a.addresses.slice(),
-      netAddresses: a.netAddresses,
-      message: a.message?.slice(),
-    };
+    this.releaseNode(n.announcement);
+    n.announcement = this.keptNode(a);
+    this.compactIfWasteful();
     return true;
+  }
+
+  private keptNode(a: NodeAnnouncementInfo): NodeAnnouncementInfo {
+    const k = (b: Uint8Array) => this.arena.copy(b);
+    return {
+      timestamp: a.timestamp,
+      features: k(a.features),
+      rgbColor: k(a.rgbColor),
+      alias: k(a.alias),
+      addresses: k(a.addresses),
+      netAddresses: a.netAddresses,
+      message: a.message && k(a.message),
+    };
+  }
+
+  private releaseNode(a: NodeAnnouncementInfo | undefined): void {
+    if (!a) return;
+    for (const b of [a.features, a.rgbColor, a.alias, a.addresses, a.message]) this.arena.release(b);
+  }
+
+  /**
+   * Replaced and removed gossip leaves dead bytes in the arena; once they outweigh the live ones,
+   * everything kept is copied into a fresh arena and the old chunks are left to the collector.
+   */
+  private compactIfWasteful(): void {
+    if (!this.arena.wasteful()) return;
+    const fresh = new ByteArena();
+    const k = (b: Uint8Array) => fresh.copy(b);
+    for (const c of this.channels.values()) {
+      // Channel objects stay (the index and node lists point at them); their fields move.
+      const m = c as { features: Uint8Array; announcement?: Uint8Array };
+      m.features = k(c.features);
+      if (c.announcement) m.announcement = k(c.announcement);
+      if (c.oneToTwo?.message) c.oneToTwo = { ...c.oneToTwo, message: k(c.oneToTwo.message) };
+      if (c.twoToOne?.message) c.twoToOne = { ...c.twoToOne, message: k(c.twoToOne.message) };
+    }
+    this.arena = fresh;
+    for (const n of this.nodes.values()) if (n.announcement) n.announcement = this.keptNode(n.announcement);
   }
 
   /** Removes a channel (its funding output was spent, or it failed permanently). */
@@ -261,6 +298,7 @@ export class NetworkGraph {
     const c = this.channels.get(scid);
     if (!c) return;
     this.channels.delete(scid);
+    for (const b of [c.features, c.announcement, c.oneToTwo?.message, c.twoToOne?.message]) this.arena.release(b);
     if (c.fundingOutpoint) this.byFunding.delete(outpointKey(c.fundingOutpoint));
     this.index = undefined;
     for (const id of [c.node1, c.node2]) {
@@ -273,6 +311,7 @@ export class NetworkGraph {
         n.links.splice(i, 1);
       }
       if (n.channels.length === 0) {
+        this.releaseNode(n.announcement);
         this.nodes.delete(k);
         this.byCounter[n.counter] = undefined;
         this.freeCounters.push(n.counter);
@@ -401,8 +440,7 @@ export class NetworkGraph {
             lastUpdate: r.u32(),
             message: readOptBytes(r),
           };
-          if (direction === 0) c.oneToTwo = storedPolicy(d);
-          else c.twoToOne = storedPolicy(d);
+          if (!g.updateChannel(shortChannelId, direction, d)) return new DecodeError('InvalidValue', `channel ${shortChannelId} direction ${direction} twice`);
         }
       }
       const nodes = r.bigSizeNumber();
