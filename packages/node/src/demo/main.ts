@@ -1,20 +1,24 @@
 /**
  * `npm start`: three lnts nodes — Alice, Bob and Carol — on loopback TCP with the embedded regtest
- * chain. They connect (BOLT 8, init, pings), Alice opens a channel to Bob and Bob one to Carol
- * (BOLT 2), the chain confirms them, each node shows `listChannels()`, then the channels close
- * cooperatively and the closing transactions confirm. In between, Carol issues a BOLT 11 invoice
- * and Alice pays it through Bob (onion routing, forwarding with Bob's fee, claim). Everything printed comes from events and
- * state the library reports.
+ * chain. They connect (BOLT 8, init, pings), Alice opens a public channel to Bob and Bob one to
+ * Carol (BOLT 2), the chain confirms them, each node shows `listChannels()`; after 6 blocks the
+ * channels are announced (BOLT 7) and every node's graph learns them from gossip, checked against
+ * the chain. Carol issues a BOLT 11 invoice and Alice pays it through Bob over a route her router
+ * found in that graph (onion routing, forwarding with Bob's fee, claim). Then the channels close
+ * cooperatively, the closing transactions confirm and the graphs forget the channels. Everything
+ * printed comes from events and state the library reports.
  */
 import { createServer, type Server } from 'node:net';
 import { serializeTx } from '@lnts/lightning/bitcoin';
 import { ChainMonitor, ChannelMonitor, type ChannelMonitorUpdateStatus, type FeeEstimator } from '@lnts/lightning/chain';
 import type { CryptoBackend } from '@lnts/lightning/crypto';
-import { ChannelManager, PeerManager } from '@lnts/lightning/ln';
+import { ChannelManager, ipv4, PeerManager } from '@lnts/lightning/ln';
+import { DefaultRouter, GraphChainWatcher, NetGraphMsgHandler, NetworkGraph, ProbabilisticScorer } from '@lnts/lightning/routing';
 import { KeysManager } from '@lnts/lightning/sign';
-import { type Event, equalBytes, type LogRecord, toHex } from '@lnts/lightning/util';
+import { type Event, equalBytes, type LogRecord, toHex, userConfig } from '@lnts/lightning/util';
+import { chainHash } from '@lnts/lightning/chain';
 import { connectOutbound, setupInbound } from '../net/tcp.js';
-import { BlockSource, RegtestChain, RegtestWallet } from '../regtest/index.js';
+import { BlockSource, RegtestAccess, RegtestChain, RegtestWallet } from '../regtest/index.js';
 import { loadCryptoBackend } from './backend.js';
 
 interface DemoNode {
@@ -23,6 +27,8 @@ interface DemoNode {
   readonly pm: PeerManager;
   readonly cm: ChannelManager<ChannelMonitor>;
   readonly wallet: RegtestWallet;
+  /** The public network as this node learned it from gossip. */
+  readonly graph: NetworkGraph;
   readonly logs: LogRecord[];
   readonly server: Server;
   port: number;
@@ -54,6 +60,11 @@ function makeNode(name: string, chain: RegtestChain, source: BlockSource, crypto
     updatePersistedChannel: (): ChannelMonitorUpdateStatus => 'completed',
   };
   const chainMonitor = new ChainMonitor(undefined, broadcaster, logger, fee, persister, keys, crypto);
+  // Gossip: a graph whose channels are checked against the chain, a router with a scorer over it,
+  // and a watcher that forgets channels whose funding output gets spent.
+  const graph = new NetworkGraph(chainHash('regtest'));
+  const gossip = new NetGraphMsgHandler(graph, new RegtestAccess(chain), logger, crypto, { ourNodeId: keys.getNodeId() });
+  const router = new DefaultRouter(graph, logger, new ProbabilisticScorer({}, graph, logger), { crypto, gossip });
   const cm = new ChannelManager<ChannelMonitor>({
     feeEstimator: fee,
     chainMonitor,
@@ -64,13 +75,16 @@ function makeNode(name: string, chain: RegtestChain, source: BlockSource, crypto
     network: 'regtest',
     bestBlock: { blockHash: chain.tip.hash, height: chain.height },
     crypto,
+    router,
+    config: userConfig({ channelHandshakeConfig: { announceForForwarding: true } }),
   });
   source.addListen(chainMonitor);
   source.addListen(cm);
-  const pm = new PeerManager({ chanHandler: cm }, { nodeSecret: keys.getNodeSecret(), ephemeralRandomData: keys.getSecureRandomBytes(), crypto, logger });
+  source.addListen(new GraphChainWatcher(graph, logger));
+  const pm = new PeerManager({ chanHandler: cm, routeHandler: gossip }, { nodeSecret: keys.getNodeSecret(), ephemeralRandomData: keys.getSecureRandomBytes(), crypto, logger });
   const server = createServer((s) => setupInbound(pm, s));
   const wallet = new RegtestWallet(chain, crypto.sha256(new TextEncoder().encode(`lnts demo wallet ${name}`)));
-  return { name, keys, pm, cm, wallet, logs, server, port: 0, events: [] };
+  return { name, keys, pm, cm, wallet, graph, logs, server, port: 0, events: [] };
 }
 
 async function listen(n: DemoNode): Promise<void> {
@@ -195,9 +209,20 @@ async function main(): Promise<void> {
   console.log('\nlistChannels():');
   for (const n of nodes) printChannels(n, names);
 
-  console.log('\ncarol makes a BOLT 11 invoice for 25,000 sat; alice pays it through bob');
+  // Six confirmations: announcement_signatures, then our channel_announcements, channel_updates
+  // and node_announcements go out and every graph checks them (signatures, funding on chain).
+  for (const n of nodes) n.cm.broadcastNodeAnnouncement(Uint8Array.of(0x33, 0x99, 0xcc), n.name, [ipv4('127.0.0.1', n.port)]);
+  const learned = (n: DemoNode) => n.graph.size.channels === 2 && [...n.graph.allChannels()].every((c) => c.oneToTwo && c.twoToOne) && n.graph.size.nodes === 3 && [...n.graph.allNodes()].every((x) => x.announcement);
+  await until(nodes, 'gossip', () => nodes.every(learned));
+  console.log('\ngossip: every graph holds both channels (both directions, funding checked on chain) and three node announcements');
+  for (const c of alice.graph.allChannels()) {
+    const alias = (id: Uint8Array) => new TextDecoder().decode(alice.graph.node(id)!.announcement!.alias).replace(/\0+$/, '');
+    console.log(`  alice's graph: ${alias(c.node1)} ↔ ${alias(c.node2)}, ${sat(c.capacitySat ?? 0n)}, fees ${c.oneToTwo!.feeBaseMsat}/${c.twoToOne!.feeBaseMsat} msat base`);
+  }
+
+  console.log('\ncarol makes a BOLT 11 invoice for 25,000 sat; alice pays it through bob, routed over her gossip graph');
   const invoice = carol.cm.createInvoice({ amountMsat: 25_000_000n, description: 'lnts demo coffee' });
-  console.log(`  invoice: ${invoice.toString().slice(0, 60)}… (${invoice.routeHints.length} route hint via bob)`);
+  console.log(`  invoice: ${invoice.toString().slice(0, 60)}… (${invoice.routeHints.length} route hint(s); public channels need none)`);
   alice.cm.payInvoice(invoice);
   await until(nodes, 'payment', () => alice.events.some((e) => e.kind === 'PaymentSent') && carol.events.some((e) => e.kind === 'PaymentClaimed'));
   await until(nodes, 'commitments settle', () => nodes.every((n) => n.cm.listChannels().every((c) => !c.commitmentDanceInProgress && c.pendingHtlcs === 0)));
@@ -227,6 +252,7 @@ async function main(): Promise<void> {
   }
   chain.mine(1);
   await until(nodes, 'closed', () => nodes.every((n) => n.cm.listChannels().length === 0));
+  console.log(`  the closing block spent both funding outputs: alice's graph now holds ${alice.graph.size.channels} channels`);
   // Reconcile: what each node holds on chain is its opening balance moved by the payment, less
   // the closing fee its channel's funder paid (BOLT 3: the funder pays).
   const paid = 25_000_000n;
