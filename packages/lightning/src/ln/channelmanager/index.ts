@@ -7,3 +7,4 @@ export * from './details.js';
 export * from './channel_update.js';
 export * from './node_announcement.js';
 export * from './own_gossip.js';
+export { IDEMPOTENCY_TIMEOUT_TICKS } from './payments.js';

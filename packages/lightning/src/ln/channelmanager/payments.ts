@@ -77,6 +77,8 @@ interface OutboundPayment {
   readonly recipient: RecipientFields;
   /** Retries left and the parameters to find new routes with (LDK's `Retry::Attempts`). */
   retry: { attemptsLeft: number; params: RouteParameters } | undefined;
+  /** Timer ticks since it was paid with no part in flight (see {@link IDEMPOTENCY_TIMEOUT_TICKS}). */
+  ticksDone?: number;
 }
 
 interface ClaimablePart {
@@ -98,6 +100,12 @@ interface Claimable {
 
 /** An incomplete multi-part payment is failed back after this many timer ticks (LDK: 3). */
 export const MPP_TIMEOUT_TICKS = 3;
+/**
+ * Timer ticks a paid payment with nothing in flight is remembered, so a duplicate `sendPayment`
+ * racing the `PaymentSent` event is still refused, before it is forgotten (LDK's
+ * `IDEMPOTENCY_TIMEOUT_TICKS`). Without it every payment ever sent would stay in memory.
+ */
+export const IDEMPOTENCY_TIMEOUT_TICKS = 7;
 /**
  * Blocks before an incoming HTLC's expiry at which we fail it back rather than risk having to
  * claim it on chain (LDK's HTLC_FAIL_BACK_BUFFER: claim buffer plus latency grace).
@@ -167,7 +175,8 @@ export class Payments {
 
   /**
    * Sends a payment over `paths` (one per part; multi-part when several, BOLT 4 `total_msat`).
-   * Idempotent by `paymentId`: a second call with the same id is refused.
+   * Idempotent by `paymentId`: a second call with the same id is refused while the payment is
+   * pending, failed, or paid no more than {@link IDEMPOTENCY_TIMEOUT_TICKS} timer ticks ago.
    */
   send(
     paymentId: Uint8Array,
@@ -422,6 +431,12 @@ export class Payments {
 
   /** Timer: multi-part payments still incomplete after {@link MPP_TIMEOUT_TICKS} fail with `mpp_timeout` (BOLT 4). */
   onTimerTick(): void {
+    // LDK's remove_stale_payments: a paid payment is forgotten IDEMPOTENCY_TIMEOUT_TICKS ticks after its last part resolved.
+    for (const [key, pay] of this.outbound) {
+      if (!pay.succeeded || pay.pending > 0) continue;
+      pay.ticksDone = (pay.ticksDone ?? 0) + 1;
+      if (pay.ticksDone > IDEMPOTENCY_TIMEOUT_TICKS) this.outbound.delete(key);
+    }
     for (const [key, c] of [...this.claimable]) {
       if (c.announced) continue;
       if (++c.ticks < MPP_TIMEOUT_TICKS) continue;
