@@ -9,7 +9,7 @@
  */
 import type { CryptoBackend } from '@lnts/lightning/crypto';
 import { nobleBackend } from '@lnts/lightning/crypto';
-import { loadNativeBackend, loadWasmBackend } from '../src/crypto/index.js';
+import { EcdsaVerifyPool, loadNativeBackend, loadWasmBackend, requireNativeSecp256k1, verifyEcdsaInline } from '../src/crypto/index.js';
 import { emit, opsPerSec, wanted } from './util.js';
 
 const MIN_MS = Number(process.env.BENCH_MS ?? 600);
@@ -116,4 +116,35 @@ for (const spec of specs) {
   const runs = all.map((b) => ({ b, fn: spec.make(b), values: [] as number[] }));
   for (let r = 0; r < ROUNDS; r++) for (const x of runs) x.values.push(opsPerSec(x.fn, MIN_MS / ROUNDS));
   for (const x of runs) emit({ bench: spec.bench, unit: 'ops/s', value: median(x.values), backend: x.b.name, rounds: ROUNDS, ...spec.extra });
+}
+
+// verifyEcdsaBatch of the native backend — a worker pool beside the calling thread — against
+// one-by-one verification, by batch size: where the pool starts to pay (its inline threshold,
+// VERIFY_BATCH_INLINE_BELOW) and what it gains on large batches.
+if (wanted('crypto.verify_batch')) {
+  const lib = requireNativeSecp256k1();
+  const native = loadNativeBackend();
+  const pool = new EcdsaVerifyPool(lib, { inlineBelow: 1 });
+  const items = Array.from({ length: 1000 }, (_, i) => {
+    const sk = native.sha256(Uint8Array.of(i & 255, i >> 8));
+    const m = native.sha256(Uint8Array.of(i & 255, i >> 8, 1));
+    return { sig: native.signEcdsa(m, sk), msg32: m, pubkey: native.publicKey(sk) };
+  });
+  // Start the workers and wait until they take part.
+  for (let i = 0; i < 200 && pool.stats.workerItems === 0; i++) {
+    pool.verify(items);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+  }
+  for (const n of [4, 8, 12, 16, 24, 32, 64, 256, 1000]) {
+    const batch = items.slice(0, n);
+    const inline: number[] = [];
+    const pooled: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      inline.push(opsPerSec(() => verifyEcdsaInline(lib, batch).length, MIN_MS / ROUNDS));
+      pooled.push(opsPerSec(() => pool.verify(batch).length, MIN_MS / ROUNDS));
+    }
+    const value = median(pooled);
+    emit({ bench: 'crypto.verify_batch', unit: 'sigs/s', value, items: n, inline: Math.round(median(inline)), speedup: Number((value / median(inline)).toFixed(2)), workers: pool.readyWorkers, backend: 'native' });
+  }
+  await pool.close();
 }
