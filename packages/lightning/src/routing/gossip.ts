@@ -346,7 +346,12 @@ export class NetGraphMsgHandler implements RoutingMessageHandler {
     // The four signatures cover the message after them (BOLT 7: from `len` of features on).
     const s = this.signed(m);
     const payload = s.payload;
-    if (!this.verify(s, a.nodeSignature1, a.nodeId1) || !this.verify(s, a.nodeSignature2, a.nodeId2) || !this.verify(s, a.bitcoinSignature1, a.bitcoinKey1) || !this.verify(s, a.bitcoinSignature2, a.bitcoinKey2)) {
+    if (
+      !this.verify(s, a.nodeSignature1, a.nodeId1) ||
+      !this.verify(s, a.nodeSignature2, a.nodeId2) ||
+      !this.verify(s, a.bitcoinSignature1, a.bitcoinKey1) ||
+      !this.verify(s, a.bitcoinSignature2, a.bitcoinKey2)
+    ) {
       // BOLT 7: an invalid signature is a peer fault worth a warning and a disconnect.
       return new LightningError('Invalid signature on channel_announcement', {
         kind: 'disconnect-with-warning',
