@@ -14,6 +14,7 @@
  */
 import { p2wshForScript } from '../bitcoin/outputs.js';
 import type { OutPoint } from '../bitcoin/tx.js';
+import type { Filter } from '../chain/filter.js';
 import type { Access, AccessError, ChainTxOut } from '../chain/interfaces.js';
 import type { CryptoBackend } from '../crypto/backend.js';
 import { fundingScript } from '../ln/chan_utils/scripts.js';
@@ -56,6 +57,12 @@ export interface NetGraphMsgHandlerConfig {
   readonly nowSecs?: number;
   /** Spam bounds to change from {@link DEFAULT_GOSSIP_LIMITS}. */
   readonly limits?: Partial<GossipLimits>;
+  /**
+   * A filtering chain source (BIP 157/158, Electrum, Esplora): each funding output the
+   * `chain.Access` located is registered with it, so the spend that closes the channel reaches
+   * a `GraphChainWatcher`. A source that hands over whole blocks needs none.
+   */
+  readonly filter?: Filter;
 }
 
 /** One peer's gossip as the handler sees it (diagnostics, tests). */
@@ -100,6 +107,7 @@ export class NetGraphMsgHandler implements RoutingMessageHandler {
   private readonly pendingByNode = new Map<string, bigint>();
   private readonly counts = new Map<string, PeerCounts>();
   private queuedTotal = 0;
+  private readonly filter: Filter | undefined;
   /** While a batch is applied: the current message's payload, digest and verdicts reached ahead. */
   private prepared: SignedGossip | undefined;
 
@@ -112,6 +120,7 @@ export class NetGraphMsgHandler implements RoutingMessageHandler {
   ) {
     this.limits = { ...DEFAULT_GOSSIP_LIMITS, ...config.limits };
     this.ourNodeId = config.ourNodeId?.slice();
+    this.filter = config.filter;
     this.nowSecs = config.nowSecs;
     this.relay = new GossipRelay(graph, logger, this.limits);
     this.sync = new GossipSync(graph.chainHash, logger, this.limits, (scid) => graph.channel(scid) !== undefined || this.pending.has(scid));
@@ -384,7 +393,9 @@ export class NetGraphMsgHandler implements RoutingMessageHandler {
     if (r === 'UnknownChain' || r === 'UnknownTx') return ignore(`funding output lookup: ${r}`);
     const want = p2wshForScript(fundingScript(a.bitcoinKey1, a.bitcoinKey2), this.crypto);
     if (!equalBytes(r.script, want)) return ignore('funding output is not the 2-of-2 of the announced bitcoin keys');
-    return this.addChannel(a, payload, r.value, r.outpoint);
+    const added = this.addChannel(a, payload, r.value, r.outpoint);
+    if (added && r.outpoint) this.filter?.registerOutput({ blockHash: undefined, outpoint: r.outpoint, scriptPubkey: want });
+    return added;
   }
 
   private finishLookup(a: ChannelAnnouncement, payload: Uint8Array, r: ChainTxOut | AccessError): void {

@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import { p2wshForScript } from '../../src/bitcoin/outputs.js';
 import { serializeTx } from '../../src/bitcoin/serialize.js';
 import type { OutPoint, Transaction } from '../../src/bitcoin/tx.js';
+import type { Filter, WatchedOutput } from '../../src/chain/filter.js';
 import type { Access } from '../../src/chain/interfaces.js';
 import { nobleBackend as crypto } from '../../src/crypto/noble.js';
 import { fundingScript } from '../../src/ln/chan_utils/scripts.js';
@@ -25,12 +26,12 @@ function spending(...prevouts: OutPoint[]): Uint8Array {
   return serializeTx(tx);
 }
 
-function setup(withOutpoint: boolean) {
+function setup(withOutpoint: boolean, filter?: Filter) {
   const a = announcement(1, 2, 700n << 40n);
   const script = p2wshForScript(fundingScript(a.bitcoinKey1, a.bitcoinKey2), crypto);
   const access: Access = { getUtxo: () => ({ value: 500_000n, script, ...(withOutpoint ? { outpoint: FUNDING } : {}) }) };
   const graph = new NetworkGraph(chain);
-  const h = new NetGraphMsgHandler(graph, access, nullLogger, crypto);
+  const h = new NetGraphMsgHandler(graph, access, nullLogger, crypto, filter ? { filter } : {});
   assert.equal(h.handleGossipMessage(peer, { name: 'channel_announcement', msg: a }), true);
   assert.equal(h.handleGossipMessage(peer, { name: 'channel_update', msg: update(a, 0, 100) }), true);
   return { graph, scid: a.shortChannelId };
@@ -48,6 +49,20 @@ describe('GraphChainWatcher', () => {
     assert.equal(graph.size.nodes, 0, 'its nodes had no other channel');
     w.blockDisconnected(new Uint8Array(80), 801);
     assert.equal(graph.channel(scid), undefined, 'a reorg does not bring it back (gossip does)');
+  });
+
+  test('with a filtering chain source, each located funding output is registered for its spend', () => {
+    const seen: WatchedOutput[] = [];
+    const filter: Filter = { registerTx: () => assert.fail('no txids'), registerOutput: (o) => seen.push(o) };
+    const { graph } = setup(true, filter);
+    assert.equal(seen.length, 1);
+    assert.deepEqual(seen[0]!.outpoint, FUNDING);
+    const c = [...graph.allChannels()][0]!;
+    assert.equal(seen[0]!.scriptPubkey.length, 34, 'the P2WSH 2-of-2');
+    assert.ok(c.fundingOutpoint);
+    const none: WatchedOutput[] = [];
+    setup(false, { registerTx: () => {}, registerOutput: (o) => none.push(o) });
+    assert.equal(none.length, 0, 'nothing to register without an outpoint');
   });
 
   test('without an outpoint from chain.Access nothing is watched', () => {
