@@ -7,7 +7,6 @@
  */
 import type { ChannelDetails } from '../ln/channelmanager/details.js';
 import type { Features } from '../ln/features.js';
-import { toHex } from '../util/hex.js';
 import type { RoutingFees } from './fees.js';
 import type { ChannelInfo, StoredChannelPolicy } from './network_graph.js';
 import type { BlindedPaymentPath, RouteHintHop } from './params.js';
@@ -73,23 +72,6 @@ export type CandidateHop =
       readonly oneToTwo: boolean;
       readonly policy: StoredChannelPolicy;
     };
-
-/** Identifies a candidate's liquidity across searches (one per channel direction). */
-export function candidateKey(c: CandidateHop): string {
-  if (c.kind === 'public') return `g:${c.shortChannelId}:${c.oneToTwo ? 0 : 1}`;
-  if (c.kind === 'blinded') return `b:${c.index}`;
-  return c.kind === 'first' ? `f:${toHex(c.channel.channelId)}` : `p:${c.shortChannelId}:${c.source}`;
-}
-
-/** The source node id as hex. */
-export function candidateSource(c: CandidateHop): string {
-  return c.kind === 'public' ? toHex(c.oneToTwo ? c.channel.node1 : c.channel.node2) : c.source;
-}
-
-/** The target node id as hex. */
-export function candidateTarget(c: CandidateHop): string {
-  return c.kind === 'public' ? toHex(c.oneToTwo ? c.channel.node2 : c.channel.node1) : c.target;
-}
 
 const NO_FEES: RoutingFees = { feeBaseMsat: 0, feeProportionalMillionths: 0 };
 

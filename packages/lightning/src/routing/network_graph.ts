@@ -84,11 +84,9 @@ export interface NodeAnnouncementInfo {
 export interface NodeInfo {
   readonly nodeId: Uint8Array;
   readonly channels: bigint[];
-  /** The same channels as objects, so the router walks a node's channels without map lookups. */
-  readonly links: ChannelInfo[];
   /**
-   * A small integer naming this node while it is in the graph (LDK's `node_counter`), below
-   * {@link NetworkGraph.nodeCounterBound}; reused after the node leaves, so arrays indexed by it stay dense.
+   * A small integer naming this node while it is in the graph (LDK's `node_counter`), below the
+   * router index's `nodeBound`; reused after the node leaves, so arrays indexed by it stay dense.
    */
   readonly counter: number;
   announcement: NodeAnnouncementInfo | undefined;
@@ -130,18 +128,12 @@ export class NetworkGraph {
   private readonly nodes = new Map<string, NodeInfo>();
   private readonly freeCounters: number[] = [];
   private nextCounter = 0;
-  private readonly byCounter: Array<NodeInfo | undefined> = [];
   private index: GraphIndex | undefined;
   private readonly byFunding = new Map<string, bigint>();
   /** Every kept byte string (messages, features, node fields) lives here, not in its own buffer. */
   private arena = new ByteArena();
 
   constructor(readonly chainHash: Uint8Array) {}
-
-  /** Every {@link NodeInfo.counter} is below this: the size for arrays indexed by node counter. */
-  get nodeCounterBound(): number {
-    return this.nextCounter;
-  }
 
   /** Number of channels and nodes known. */
   get size(): { channels: number; nodes: number } {
@@ -170,10 +162,6 @@ export class NetworkGraph {
     return this.nodes.get(hex);
   }
 
-  /** The node whose {@link NodeInfo.counter} is `counter`, if it is in the graph. */
-  nodeByCounter(counter: number): NodeInfo | undefined {
-    return this.byCounter[counter];
-  }
 
   /** Every channel (for the router). */
   allChannels(): IterableIterator<ChannelInfo> {
@@ -207,10 +195,8 @@ export class NetworkGraph {
       twoToOne: undefined,
       unupdatedSinceSecs: undefined,
     };
-    for (const n of [n1, n2]) {
-      n.channels.push(c.shortChannelId);
-      n.links.push(info);
-    }
+    n1.channels.push(c.shortChannelId);
+    n2.channels.push(c.shortChannelId);
     this.channels.set(c.shortChannelId, info);
     if (info.fundingOutpoint) this.byFunding.set(outpointKey(info.fundingOutpoint), info.shortChannelId);
     this.index = undefined;
@@ -222,9 +208,8 @@ export class NetworkGraph {
     let n = this.nodes.get(k);
     if (!n) {
       const counter = this.freeCounters.pop() ?? this.nextCounter++;
-      n = { nodeId: id.slice(), channels: [], links: [], counter, announcement: undefined };
+      n = { nodeId: id.slice(), channels: [], counter, announcement: undefined };
       this.nodes.set(k, n);
-      this.byCounter[counter] = n;
     }
     return n;
   }
@@ -306,14 +291,10 @@ export class NetworkGraph {
       const n = this.nodes.get(k);
       if (!n) continue;
       const i = n.channels.indexOf(scid);
-      if (i >= 0) {
-        n.channels.splice(i, 1);
-        n.links.splice(i, 1);
-      }
+      if (i >= 0) n.channels.splice(i, 1);
       if (n.channels.length === 0) {
         this.releaseNode(n.announcement);
         this.nodes.delete(k);
-        this.byCounter[n.counter] = undefined;
         this.freeCounters.push(n.counter);
       }
     }

@@ -274,7 +274,7 @@ export function getRoute(
     ourScids.set(target, set);
     for (const id of [ch.shortChannelId, ch.outboundScidAlias]) if (id !== undefined) set.add(id);
   }
-  const fromGraph = firstHops === null && (graph?.nodeByHex(payerHex)?.links.length ?? 0) > 0;
+  const fromGraph = firstHops === null && (graph?.nodeByHex(payerHex)?.channels.length ?? 0) > 0;
   if (usableFirstHops === 0 && !fromGraph) return fail('no-first-hops', 'cannot route when there are no usable channels away from us');
 
   blinded.forEach((bp, i) => {
