@@ -8,6 +8,7 @@
  */
 import type { CryptoBackend } from '../crypto/backend.js';
 import { readMessage } from '../ln/msgs/index.js';
+import { concat } from '../util/bytes.js';
 import { DecodeError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import type { FirstHopChannel } from './candidate.js';
@@ -22,6 +23,7 @@ import type { Score } from './scoring/score.js';
 
 const MODULE = 'routing::default_router';
 const CHANNEL_UPDATE_TYPE = 258;
+const CHANNEL_UPDATE_TYPE_BYTES = Uint8Array.of(CHANNEL_UPDATE_TYPE >> 8, CHANNEL_UPDATE_TYPE & 0xff);
 
 /** Finds routes for `ChannelManager` and learns from how its payments went. */
 export interface Router {
@@ -84,7 +86,7 @@ export class DefaultRouter implements Router {
     const gossip = this.options.gossip;
     const update = u.message;
     if (!gossip) return false;
-    const withType = update.length >= 2 && ((update[0]! << 8) | update[1]!) === CHANNEL_UPDATE_TYPE ? update : prefixType(update);
+    const withType = update.length >= 2 && ((update[0]! << 8) | update[1]!) === CHANNEL_UPDATE_TYPE ? update : concat(CHANNEL_UPDATE_TYPE_BYTES, update);
     const m = readMessage(withType);
     if (m instanceof DecodeError || m.name !== 'channel_update' || m.msg.shortChannelId !== u.shortChannelId) {
       this.logger.log({ level: 'debug', module: MODULE, message: 'failure carried an unreadable channel_update, or one for another channel' });
@@ -98,12 +100,4 @@ export class DefaultRouter implements Router {
     }
     return true;
   }
-}
-
-function prefixType(payload: Uint8Array): Uint8Array {
-  const out = new Uint8Array(payload.length + 2);
-  out[0] = CHANNEL_UPDATE_TYPE >> 8;
-  out[1] = CHANNEL_UPDATE_TYPE & 0xff;
-  out.set(payload, 2);
-  return out;
 }
