@@ -13,45 +13,27 @@
  * the file in batches of 1,000). Memory figures are the batched run's.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { chainHash } from '@lnts/lightning/chain';
 import type { CryptoBackend } from '@lnts/lightning/crypto';
 import { readMessage, type WireMessage } from '@lnts/lightning/ln';
 import { NetGraphMsgHandler, NetworkGraph } from '@lnts/lightning/routing';
 import { DecodeError, LightningError, toHex } from '@lnts/lightning/util';
 import { bestBackend } from '../src/crypto/index.js';
-import { emit, wanted } from './util.js';
-
-const here = dirname(fileURLToPath(import.meta.url));
+import { emit, gossipRecords, ldkHarness, SHARED_BENCH, wanted } from './util.js';
 
 function gossipFile(): string {
   const i = process.argv.indexOf('--file');
   if (i > 0 && process.argv[i + 1]) return resolve(process.argv[i + 1]!);
   if (process.env.LNTS_GOSSIP_FILE) return resolve(process.env.LNTS_GOSSIP_FILE);
-  return resolve(here, '../../../../shared/bench/gossip-1k.bin');
-}
-
-/** Splits the `u16be length || message` records of a gossip file. */
-function records(buf: Uint8Array): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (let off = 0; off + 2 <= buf.length; ) {
-    const len = (buf[off]! << 8) | buf[off + 1]!;
-    out.push(buf.subarray(off + 2, off + 2 + len));
-    off += 2 + len;
-  }
-  return out;
+  return join(SHARED_BENCH, 'gossip-1k.bin');
 }
 
 /** LDK on the same file through its own harness (copied beside our node_modules so it resolves lightningdevkit). */
 function ldkIngest(file: string): { msgsPerSec: number; accepted: number; rssGrowthMiB: number } | null {
-  if (process.env.LNTS_BENCH_NO_LDK) return null;
-  const src = join(here, '../../../../shared/bench/ldk');
-  if (!existsSync(join(src, 'ldk-gossip.mjs'))) return null;
-  const dst = join(here, '../../../node_modules/.cache/lnts-ldk-bench');
-  mkdirSync(dst, { recursive: true });
-  for (const f of ['ldk-gossip.mjs', 'ldk-common.mjs']) copyFileSync(join(src, f), join(dst, f));
+  const dst = ldkHarness(['ldk-gossip.mjs']);
+  if (!dst) return null;
   try {
     const out = execFileSync(process.execPath, ['--expose-gc', join(dst, 'ldk-gossip.mjs'), '--file', file, '--json'], {
       encoding: 'utf8',
@@ -124,7 +106,7 @@ if (wanted('gossip.ingest')) {
     console.error(`gossip.ingest: gossip file not found: ${file} (pass --file PATH or set LNTS_GOSSIP_FILE)`);
     process.exit(1);
   }
-  const recs = records(new Uint8Array(readFileSync(file)));
+  const recs = gossipRecords(new Uint8Array(readFileSync(file)));
   const crypto = bestBackend();
   global.gc?.();
   const rss0 = process.memoryUsage().rss;

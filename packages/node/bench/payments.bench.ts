@@ -12,9 +12,7 @@
  * size of the payer's serialized monitor.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { serializeTx } from '@lnts/lightning/bitcoin';
 import type { Transaction } from '@lnts/lightning/bitcoin';
 import { ChainMonitor, ChannelMonitor, type ChannelMonitorUpdateStatus } from '@lnts/lightning/chain';
@@ -23,7 +21,7 @@ import { ChannelManager, PeerManager, PeerHandleError, type SocketDescriptor } f
 import { KeysManager } from '@lnts/lightning/sign';
 import { type Event, type MessageSendEvent, userConfig } from '@lnts/lightning/util';
 import { bestBackend } from '../src/crypto/index.js';
-import { emit } from './util.js';
+import { emit, ldkHarness } from './util.js';
 
 const PAYMENTS = Number(process.env.LNTS_BENCH_PAYMENTS ?? 1000);
 const AMOUNT = 1_000_000n;
@@ -266,13 +264,8 @@ function run(kind: 'direct' | 'peer', crypto: CryptoBackend): RunResult {
 
 /** LDK on the same workload, through its own harness (copied next to our node_modules so it resolves lightningdevkit). */
 function ldkSends(transport: 'direct' | 'peer'): { paymentsPerSec: number; perQuarterMeanMs?: number[] } | null {
-  const here = dirname(fileURLToPath(import.meta.url));
-  if (process.env.LNTS_BENCH_NO_LDK) return null;
-  const src = join(here, '../../../../shared/bench/ldk');
-  if (!existsSync(join(src, 'ldk-sends.mjs'))) return null;
-  const dst = join(here, '../../../node_modules/.cache/lnts-ldk-bench');
-  mkdirSync(dst, { recursive: true });
-  for (const f of ['ldk-sends.mjs', 'ldk-common.mjs']) copyFileSync(join(src, f), join(dst, f));
+  const dst = ldkHarness(['ldk-sends.mjs']);
+  if (!dst) return null;
   try {
     const out = execFileSync(process.execPath, [join(dst, 'ldk-sends.mjs'), '--payments', String(PAYMENTS), '--transport', transport, '--json'], {
       encoding: 'utf8',

@@ -13,9 +13,8 @@
  * that says so.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { chainHash } from '@lnts/lightning/chain';
 import { readMessage } from '@lnts/lightning/ln';
 import {
@@ -30,24 +29,11 @@ import {
 } from '@lnts/lightning/routing';
 import { DecodeError } from '@lnts/lightning/util';
 import { bestBackend } from '../src/crypto/index.js';
-import { emit, wanted } from './util.js';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const SHARED = resolve(here, '../../../../shared/bench');
+import { emit, gossipRecords, ldkHarness, SHARED_BENCH, wanted } from './util.js';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
   return i > 0 ? process.argv[i + 1] : undefined;
-}
-
-function records(buf: Uint8Array): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (let off = 0; off + 2 <= buf.length; ) {
-    const len = (buf[off]! << 8) | buf[off + 1]!;
-    out.push(buf.subarray(off + 2, off + 2 + len));
-    off += 2 + len;
-  }
-  return out;
 }
 
 /** xoshiro128** seeded by splitmix32: the harness's pair generator, bit for bit. */
@@ -153,12 +139,8 @@ interface LdkStats {
 
 /** LDK's `find_route` on the same file and pairs, through its harness (graph cached between runs). */
 function ldkRoutes(file: string, pairs: number): { results: Record<string, LdkStats>; graphReadMs: number | null } | null {
-  if (process.env.LNTS_BENCH_NO_LDK || pairs === 0) return null;
-  const src = join(SHARED, 'ldk');
-  if (!existsSync(join(src, 'ldk-route.mjs'))) return null;
-  const dst = join(here, '../../../node_modules/.cache/lnts-ldk-bench');
-  mkdirSync(dst, { recursive: true });
-  for (const f of ['ldk-route.mjs', 'ldk-gossip.mjs', 'ldk-common.mjs']) copyFileSync(join(src, f), join(dst, f));
+  const dst = pairs === 0 ? null : ldkHarness(['ldk-route.mjs', 'ldk-gossip.mjs']);
+  if (!dst) return null;
   const cache = join(dst, `graph-${basename(file)}.ldk`);
   try {
     const out = execFileSync(
@@ -176,12 +158,12 @@ function ldkRoutes(file: string, pairs: number): { results: Record<string, LdkSt
 }
 
 if (wanted('route')) {
-  const file = resolve(arg('--file') ?? join(SHARED, 'gossip-12k.bin'));
+  const file = resolve(arg('--file') ?? join(SHARED_BENCH, 'gossip-12k.bin'));
   if (!existsSync(file)) {
     console.error(`route: gossip file not found: ${file} (pass --file PATH)`);
     process.exit(1);
   }
-  const recs = records(new Uint8Array(readFileSync(file)));
+  const recs = gossipRecords(new Uint8Array(readFileSync(file)));
   const graph = new NetworkGraph(chainHash('bitcoin'));
   const handler = new NetGraphMsgHandler(graph, null, { log() {} }, bestBackend());
   const peer = new Uint8Array(33);

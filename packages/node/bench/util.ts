@@ -2,7 +2,39 @@
  * Shared benchmark helpers: timing loops and the one-JSON-object-per-line output that
  * `npm run bench` promises (`{"bench", "unit", "value", "ldk"?, "ratio"?, ...detail}`).
  */
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** `../shared/bench` beside the project: the gossip datasets and LDK's harness. */
+export const SHARED_BENCH = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/bench');
+
+/** Splits the `u16be length || message` records of a shared gossip file. */
+export function gossipRecords(buf: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let off = 0; off + 2 <= buf.length; ) {
+    const len = (buf[off]! << 8) | buf[off + 1]!;
+    out.push(buf.subarray(off + 2, off + 2 + len));
+    off += 2 + len;
+  }
+  return out;
+}
+
+/**
+ * LDK's harness scripts (`../shared/bench/ldk/`) copied, with `ldk-common.mjs`, beside our
+ * node_modules so they resolve `lightningdevkit`. Returns that folder, or null when
+ * `LNTS_BENCH_NO_LDK` is set or the harness is not there.
+ */
+export function ldkHarness(scripts: readonly string[]): string | null {
+  if (process.env.LNTS_BENCH_NO_LDK) return null;
+  const src = join(SHARED_BENCH, 'ldk');
+  if (!scripts.every((f) => existsSync(join(src, f)))) return null;
+  const dst = resolve(dirname(fileURLToPath(import.meta.url)), '../../../node_modules/.cache/lnts-ldk-bench');
+  mkdirSync(dst, { recursive: true });
+  for (const f of [...scripts, 'ldk-common.mjs']) copyFileSync(join(src, f), join(dst, f));
+  return dst;
+}
 
 /** One figure. */
 export interface Figure {
