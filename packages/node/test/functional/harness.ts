@@ -218,6 +218,31 @@ export class Network {
     this.pump();
   }
 
+  /**
+   * Pumps until quiet, running each node's pending HTLC forwards and claiming whatever becomes
+   * claimable with its preimage. Every event lands in `seen[i]` for node i, for the test to check.
+   */
+  settlePayments(seen: Event[][] = this.nodes.map(() => [])): Event[][] {
+    for (let round = 0; round < 20; round++) {
+      this.pump();
+      let again = false;
+      this.nodes.forEach((node, i) => {
+        for (const e of node.cm.getAndClearPendingEvents()) {
+          seen[i]!.push(e);
+          if (e.kind === 'PendingHTLCsForwardable') {
+            node.cm.processPendingHtlcForwards();
+            again = true;
+          } else if (e.kind === 'PaymentClaimable' && e.purpose.preimage) {
+            node.cm.claimFunds(e.purpose.preimage);
+            again = true;
+          }
+        }
+      });
+      if (!again) return seen;
+    }
+    return seen;
+  }
+
   /** Takes a node's events and checks their kinds, in order. */
   expectEvents(i: number, kinds: Event['kind'][]): Event[] {
     const evs = this.nodes[i]!.cm.getAndClearPendingEvents();

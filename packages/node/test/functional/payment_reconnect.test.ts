@@ -1,28 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Event } from '@lnts/lightning/util';
-import { type Network, withNetwork } from './harness.js';
-
-/** Delivers everything; forwards pending HTLCs and claims what arrives, as a user would. */
-function settle(net: Network, seen: Event[][]): void {
-  for (let i = 0; i < 20; i++) {
-    net.pump();
-    let again = false;
-    net.nodes.forEach((node, n) => {
-      for (const e of node.cm.getAndClearPendingEvents()) {
-        seen[n]!.push(e);
-        if (e.kind === 'PendingHTLCsForwardable') {
-          node.cm.processPendingHtlcForwards();
-          again = true;
-        } else if (e.kind === 'PaymentClaimable' && e.purpose.preimage) {
-          node.cm.claimFunds(e.purpose.preimage);
-          again = true;
-        }
-      }
-    });
-    if (!again) return;
-  }
-}
+import { withNetwork } from './harness.js';
 
 describe('a payment survives a disconnection at every message boundary (BOLT 2 retransmission)', () => {
   for (const restart of [false, true])
@@ -49,12 +28,12 @@ describe('a payment survives a disconnection at every message boundary (BOLT 2 r
         A.cm.sendPayment(inv.paymentHash, { paymentSecret: inv.paymentSecret }, new Uint8Array(32).fill(cut + 1), {
           paths: [{ hops: [{ pubkey: B.keys.getNodeId(), shortChannelId: scid, feeMsat: amount, cltvExpiryDelta: 40 }] }],
         });
-        settle(net, seen);
+        net.settlePayments(seen);
         budget = Number.POSITIVE_INFINITY;
         if (restart) net.restart(cut % 2);
         else net.disconnect(l);
         net.connect(0, 1);
-        settle(net, seen);
+        net.settlePayments(seen);
         A = net.nodes[0]!;
         B = net.nodes[1]!;
         const kinds = seen[0]!.map((e) => e.kind);
