@@ -358,6 +358,8 @@ export function search(
     return max < cap ? max : cap;
   };
   let widenCarried = 0;
+  // The labels along a path (at most the path length limit, 19, plus the payee's).
+  const widenPath = new Int32Array(ctx.maxLength + 1);
   /**
    * Widest mode: the most the channel (s, e) followed by label `l`'s path can deliver (≤ l's
    * value), leaving what the channel then carries in `widenCarried`; -1 when nothing fits.
@@ -376,10 +378,10 @@ export function search(
     const v = Math.min(x, L.value[l]!);
     // Backwards again: what each channel carries for `v`; each must meet its minimum.
     let carried = v;
-    const path: number[] = [];
-    for (let a = l; L.next[a]! >= 0; a = L.next[a]!) path.push(a);
-    for (let i = path.length - 1; i >= 0; i--) {
-      const a = path[i]!;
+    let n = 0;
+    for (let a = l; L.next[a]! >= 0; a = L.next[a]!) widenPath[n++] = a;
+    for (let i = n - 1; i >= 0; i--) {
+      const a = widenPath[i]!;
       const as = L.slot[a]!;
       const ae = L.extra[a];
       if (carried < chMin(as, ae)) return -1;
