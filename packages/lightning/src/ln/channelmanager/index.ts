@@ -4,6 +4,7 @@
  */
 export * from './manager.js';
 export * from './details.js';
+export { buildInvoice, type InvoiceOptions } from './invoice_utils.js';
 export * from './channel_update.js';
 export * from './node_announcement.js';
 export * from './own_gossip.js';

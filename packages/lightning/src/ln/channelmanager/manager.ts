@@ -34,6 +34,7 @@ import type { OpenChannel } from '../msgs/bolt02.js';
 import type { WireMessage } from '../msgs/index.js';
 import { fundingScript } from '../chan_utils/scripts.js';
 import { type ChannelDetails, channelDetails } from './details.js';
+import { buildInvoice, type InvoiceOptions } from './invoice_utils.js';
 import { type ChannelGossip, isChannelGossip, MIN_CLTV_EXPIRY_DELTA, newChannelGossip, persistedUpdateStatus } from './channel_update.js';
 import { OwnGossip } from './own_gossip.js';
 import type { NetAddress } from '../msgs/address.js';
@@ -49,8 +50,6 @@ import { getRoute } from '../../routing/router.js';
 import { paymentParametersFromInvoice, type RouteParameters, routeParametersFromPaymentParamsAndValue } from '../../routing/params.js';
 import { RouteNotFound } from '../../routing/errors.js';
 import type { Invoice } from '../../invoice/invoice.js';
-import { InvoiceBuilder } from '../../invoice/builder.js';
-import { InvoiceError } from '../../invoice/errors.js';
 
 /** Everything a `ChannelManager` is built from (LDK's `ChannelManager::new` arguments). */
 export interface ChannelManagerArgs<M extends WatchedMonitor> {
@@ -598,39 +597,11 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
    * A signed BOLT 11 invoice for a new inbound payment, with route hints through our
    * unannounced channels (by the alias each peer gave us, `option_scid_alias`).
    */
-  createInvoice(opts: { amountMsat?: bigint; description: string; expirySecs?: number; minFinalCltvExpiryDelta?: number }): Invoice {
-    const expiry = opts.expirySecs ?? 3600;
-    const cltv = opts.minFinalCltvExpiryDelta ?? 18;
-    const p = this.createInboundPayment(opts.amountMsat, expiry, cltv);
-    const network = this.a.network === 'testnet4' ? 'testnet' : this.a.network;
-    const b = new InvoiceBuilder(network, this.a.crypto)
-      .paymentHash(p.paymentHash)
-      .paymentSecret(p.paymentSecret)
-      .description(opts.description)
-      .timestamp(this.highestSeenTimestamp)
-      .expiry(expiry)
-      .minFinalCltvExpiryDelta(cltv)
-      .payeePubkey(this.a.keys.getNodeId());
-    if (opts.amountMsat !== undefined) b.amountMsat(opts.amountMsat);
-    for (const c of this.listUsableChannels()) {
-      if (c.isAnnounced) continue;
-      const scid = c.outboundScidAlias ?? c.shortChannelId;
-      if (scid === undefined) continue;
-      // The peer's forwarding policy from its channel_update (BOLT 7); LDK's defaults until one came.
-      const fwd = c.counterpartyForwardingInfo;
-      b.routeHint([
-        {
-          pubkey: c.counterpartyNodeId,
-          shortChannelId: scid,
-          feeBaseMsat: fwd?.feeBaseMsat ?? 1000,
-          feeProportionalMillionths: fwd?.feeProportionalMillionths ?? 0,
-          cltvExpiryDelta: fwd?.cltvExpiryDelta ?? 72,
-        },
-      ]);
-    }
-    const inv = b.buildSignedWith((h) => this.a.keys.signInvoiceDigest(h));
-    if (inv instanceof InvoiceError) throw new APIMisuseError(`cannot build the invoice: ${inv.message}`);
-    return inv;
+  createInvoice(opts: InvoiceOptions): Invoice {
+    const expirySecs = opts.expirySecs ?? 3600;
+    const minFinalCltvExpiryDelta = opts.minFinalCltvExpiryDelta ?? 18;
+    const p = this.createInboundPayment(opts.amountMsat, expirySecs, minFinalCltvExpiryDelta);
+    return buildInvoice(this.a, p, this.highestSeenTimestamp, this.listUsableChannels(), { ...opts, expirySecs, minFinalCltvExpiryDelta });
   }
 
   /** A route for `params` from the router, or over our channels and the hints when there is none. */
