@@ -23,13 +23,30 @@ import { APIMisuseError, DecodeError } from '../util/errors.js';
 import type { ChannelMonitorInit, ChannelMonitorUpdate, ChannelMonitorUpdateStep, CounterpartyCommitmentData, HolderCommitmentData } from './channelmonitor_update.js';
 import type { BestBlock, Confirm, IndexedTx, Listen } from './interfaces.js';
 import { decodeMonitorState, encodeMonitorState } from './monitor_codec.js';
-import { CounterpartyHtlcHistory, type RevokedHtlcInfo } from './htlc_history.js';
+import { CounterpartyHtlcHistory, HTLC_HISTORY_FLUSH_ENTRIES, type RevokedHtlcInfo } from './htlc_history.js';
+import type { HtlcHistoryStore } from './htlc_history_store.js';
 import type { ChannelMonitorState, FundingSpendInfo, PreimageRecord } from './monitor_state.js';
 import { type RevokedCommitment, revokedCommitmentOf } from './revoked.js';
 import type { MonitorEvent, WatchedMonitor } from './watch.js';
 
 export type { FundingSpendInfo, PreimageRecord } from './monitor_state.js';
 export type { RevokedHtlcInfo } from './htlc_history.js';
+export type { HtlcHistoryStore } from './htlc_history_store.js';
+
+/** How a monitor is built or read beyond its data. */
+export interface ChannelMonitorOptions {
+  /**
+   * Where HTLC records only a penalty needs go once no later commitment carries them (see
+   * `htlc_history_store.ts`). Without one they stay in the monitor, which then grows 37 bytes per
+   * HTLC the channel ever carried. A monitor written with a store must be read with it.
+   */
+  readonly htlcHistory?: HtlcHistoryStore;
+  /**
+   * Finished HTLC records kept in memory before they are written to the store together (default
+   * {@link HTLC_HISTORY_FLUSH_ENTRIES}): fewer store writes for a little more memory.
+   */
+  readonly htlcHistoryFlushEntries?: number;
+}
 export type { RevokedCommitment, RevokedOutput } from './revoked.js';
 
 /** Why a monitor refused an update. */
@@ -73,6 +90,12 @@ export interface MonitorWatchItems {
   readonly fundingScriptPubkey: Uint8Array;
 }
 
+function flushEntriesOf(opts: ChannelMonitorOptions): number {
+  const n = opts.htlcHistoryFlushEntries ?? HTLC_HISTORY_FLUSH_ENTRIES;
+  if (!Number.isInteger(n) || n < 1) throw new APIMisuseError(`htlcHistoryFlushEntries must be a positive integer, not ${n}`);
+  return n;
+}
+
 function spendsOutpoint(tx: Transaction, o: OutPoint): boolean {
   return tx.inputs.some((i) => i.prevout.vout === o.vout && equalBytes(i.prevout.txid, o.txid));
 }
@@ -100,13 +123,15 @@ export class ChannelMonitor implements WatchedMonitor, Listen, Confirm {
   private constructor(
     private s: ChannelMonitorState,
     private readonly crypto: CryptoBackend,
+    private readonly htlcHistory: HtlcHistoryStore | undefined,
+    private readonly flushEntries: number,
   ) {}
 
   /**
    * A new monitor from the data the channel hands over when it is funded (the `watch` action,
    * BOLT 2 `funding_created`/`funding_signed`). Its update id is 0.
    */
-  static create(init: ChannelMonitorInit, crypto: CryptoBackend): ChannelMonitor {
+  static create(init: ChannelMonitorInit, crypto: CryptoBackend, opts: ChannelMonitorOptions = {}): ChannelMonitor {
     const counterpartyHtlcs = new CounterpartyHtlcHistory();
     counterpartyHtlcs.record(init.counterpartyCommitment.commitmentNumber, init.counterpartyCommitment.htlcs);
     return new ChannelMonitor(
@@ -142,16 +167,24 @@ export class ChannelMonitor implements WatchedMonitor, Listen, Confirm {
         pendingEvents: [],
       },
       crypto,
+      opts.htlcHistory,
+      flushEntriesOf(opts),
     );
   }
 
   /**
    * Reads a monitor written by {@link ChannelMonitor.write}.
-   * @returns the monitor, or a {@link DecodeError} for malformed, inconsistent or other-version bytes (never throws).
+   * @returns the monitor, or a {@link DecodeError} for malformed, inconsistent or other-version
+   *   bytes (never throws), and for a monitor whose HTLC history is partly in a store when no
+   *   store is given: run without it, the monitor could not punish every revoked commitment.
    */
-  static read(bytes: Uint8Array, crypto: CryptoBackend): ChannelMonitor | DecodeError {
+  static read(bytes: Uint8Array, crypto: CryptoBackend, opts: ChannelMonitorOptions = {}): ChannelMonitor | DecodeError {
     const s = decodeMonitorState(bytes, crypto);
-    return s instanceof DecodeError ? s : new ChannelMonitor(s, crypto);
+    if (s instanceof DecodeError) return s;
+    if (s.counterpartyHtlcs.archivedCount > 0 && !opts.htlcHistory) {
+      return new DecodeError('InvalidValue', `monitor keeps ${s.counterpartyHtlcs.archivedCount} HTLC records in a history store, and none was given`);
+    }
+    return new ChannelMonitor(s, crypto, opts.htlcHistory, flushEntriesOf(opts));
   }
 
   /** Serializes the whole monitor (what `Persist` stores). */
@@ -219,15 +252,25 @@ export class ChannelMonitor implements WatchedMonitor, Listen, Confirm {
   }
   /**
    * The HTLCs their commitment `n` carried, as the compact history keeps them for a penalty
-   * (a superset: never missing one). Kept for every commitment the channel ever had.
+   * (a superset: never missing one). Kept for every commitment the channel ever had, in memory
+   * or in the history store (read from it here).
    */
   counterpartyHtlcsOn(n: bigint): RevokedHtlcInfo[] {
-    return this.s.counterpartyHtlcs.htlcsOn(n);
+    return this.s.counterpartyHtlcs.htlcsOn(n, this.htlcHistory, this.s.fundingOutpoint).htlcs;
   }
 
-  /** Bytes the counterparty HTLC history takes (37 per HTLC the channel ever carried). */
+  /**
+   * Bytes the counterparty HTLC history takes in the monitor: 37 per HTLC the channel ever
+   * carried without a store; with one, 37 per HTLC still on their latest commitment plus fewer
+   * than a flush's worth of finished ones.
+   */
   get counterpartyHtlcHistoryBytes(): number {
     return this.s.counterpartyHtlcs.byteLength;
+  }
+
+  /** HTLC records this monitor has moved to its history store. */
+  get archivedHtlcCount(): number {
+    return this.s.counterpartyHtlcs.archivedCount;
   }
 
   /**
@@ -236,7 +279,13 @@ export class ChannelMonitor implements WatchedMonitor, Listen, Confirm {
    * §"Revoked Transaction Close Handling"); `null` for any other transaction.
    */
   revokedCommitment(tx: Transaction): RevokedCommitment | null {
-    return revokedCommitmentOf(this.s, tx, (n) => this.counterpartySecret(n), this.crypto);
+    return revokedCommitmentOf(
+      this.s,
+      tx,
+      (n) => this.counterpartySecret(n),
+      (n) => this.s.counterpartyHtlcs.htlcsOn(n, this.htlcHistory, this.s.fundingOutpoint),
+      this.crypto,
+    );
   }
   /** Our `shutdown` script, if committed to. */
   get shutdownScript(): Uint8Array | undefined {
@@ -310,6 +359,10 @@ export class ChannelMonitor implements WatchedMonitor, Listen, Confirm {
     }
     next.latestUpdateId = u.updateId;
     this.s = next;
+    // After the whole update applied, so a refused one never wrote to the store; before the
+    // caller persists it, so the persisted monitor counts only records the store already holds.
+    const h = this.s.counterpartyHtlcs;
+    if (this.htlcHistory && h.closedCount >= this.flushEntries) h.flushTo(this.htlcHistory, this.s.fundingOutpoint);
     return null;
   }
 

@@ -11,12 +11,20 @@
  * commitments — records those three facts and the range of commitment numbers it appeared on. A
  * channel's history then costs 37 bytes per HTLC it ever carried, in one flat buffer, instead of
  * a copy of every HTLC on every commitment (LDK keeps the latter, `counterparty_claimable_outpoints`).
+ *
+ * With an {@link HtlcHistoryStore}, even that leaves memory: an entry no longer on their latest
+ * commitment is final (no later commitment can extend its range), so {@link CounterpartyHtlcHistory.flushTo}
+ * appends such entries to the store and keeps only the open ones (and at most a flush's worth of
+ * closed ones). The history in memory — and in the monitor's serialization — is then bounded by
+ * the HTLCs in flight, however many the channel ever carried.
  * @module
  */
 import { ripemd160 } from '../bitcoin/hashes.js';
 import type { CommitmentHtlc } from '../ln/chan_utils/commitment.js';
+import type { OutPoint } from '../bitcoin/tx.js';
 import { DecodeError } from '../util/errors.js';
 import { toHex } from '../util/hex.js';
+import type { HtlcHistoryStore } from './htlc_history_store.js';
 
 /** What rebuilds one HTLC output's script on a revoked commitment. */
 export interface RevokedHtlcInfo {
@@ -28,7 +36,31 @@ export interface RevokedHtlcInfo {
 }
 
 /** ripemd(20) ‖ cltv u32 ‖ flags u8 ‖ first u48 ‖ last u48, big-endian. */
-const ENTRY = 37;
+export const HTLC_HISTORY_ENTRY_BYTES = 37;
+const ENTRY = HTLC_HISTORY_ENTRY_BYTES;
+
+/**
+ * Closed entries a monitor with a store keeps in memory before it writes them out together: one
+ * store write per this many finished HTLCs rather than one per commitment, for 2.4 KB of memory.
+ */
+export const HTLC_HISTORY_FLUSH_ENTRIES = 64;
+
+/** What {@link CounterpartyHtlcHistory.htlcsOn} found. */
+export interface HtlcsOnCommitment {
+  readonly htlcs: RevokedHtlcInfo[];
+  /** False when the store returned fewer archived records than the history counts (it lost some). */
+  readonly complete: boolean;
+}
+
+/** Appends to `out` the entries of `buf[0, count)` whose range holds commitment `n`. */
+function scan(buf: Uint8Array, count: number, n: number, out: RevokedHtlcInfo[]): void {
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.length);
+  for (let i = 0; i < count; i++) {
+    const o = i * ENTRY;
+    if (readU48(buf, o + 25) > n || readU48(buf, o + 31) < n) continue;
+    out.push({ offered: buf[o + 24] === 1, paymentHashRipemd: buf.slice(o, o + 20), cltvExpiry: dv.getUint32(o + 20) });
+  }
+}
 
 function readU48(b: Uint8Array, at: number): number {
   return ((b[at]! << 8) | b[at + 1]!) * 2 ** 32 + (((b[at + 2]! << 24) | (b[at + 3]! << 16) | (b[at + 4]! << 8) | b[at + 5]!) >>> 0);
@@ -57,17 +89,67 @@ export interface HtlcHistoryMark {
 export class CounterpartyHtlcHistory {
   private buf = new Uint8Array(0);
   private count = 0;
+  /** Entries already written to the store: they come before `buf`'s, at store offset 0. */
+  private archived = 0;
   /** The entries on the last recorded commitment, by HTLC identity (a later commitment extends them). */
   private open: ReadonlyMap<string, number> = new Map();
 
-  /** How many entries (distinct HTLCs) are kept. */
+  /** How many entries (distinct HTLCs) are kept in memory. */
   get size(): number {
     return this.count;
   }
 
-  /** Bytes the entries take. */
+  /** Bytes the entries in memory take. */
   get byteLength(): number {
     return this.count * ENTRY;
+  }
+
+  /** How many entries live in the store (written by {@link flushTo}). */
+  get archivedCount(): number {
+    return this.archived;
+  }
+
+  /** Entries in memory that no later commitment can extend: what {@link flushTo} would write. */
+  get closedCount(): number {
+    return this.count - this.open.size;
+  }
+
+  /**
+   * Writes the closed entries to the store, after the archived ones, and keeps only the open ones
+   * in memory. Deterministic (the entries keep their order), so an update replayed after a crash
+   * writes the same bytes at the same offset. Nothing changes when the store refuses.
+   * @returns whether the entries moved.
+   */
+  flushTo(store: HtlcHistoryStore, channel: OutPoint): boolean {
+    const closed = this.closedCount;
+    if (closed === 0) return true;
+    const out = new Uint8Array(closed * ENTRY);
+    const kept = new Uint8Array(Math.max(16, this.open.size) * ENTRY);
+    const openAt = new Set(this.open.values());
+    const moved = new Map<number, number>();
+    let c = 0;
+    let k = 0;
+    for (let i = 0; i < this.count; i++) {
+      const e = this.buf.subarray(i * ENTRY, (i + 1) * ENTRY);
+      if (openAt.has(i)) {
+        kept.set(e, k * ENTRY);
+        moved.set(i, k++);
+      } else out.set(e, c++ * ENTRY);
+    }
+    let ok: boolean;
+    try {
+      ok = store.write(channel, this.archived * ENTRY, out);
+    } catch {
+      ok = false;
+    }
+    if (!ok) return false;
+    const open = new Map<string, number>();
+    for (const [key, at] of this.open) open.set(key, moved.get(at)!);
+    this.archived += closed;
+    this.buf = kept;
+    this.count = k;
+    this.open = open;
+    return true;
   }
 
   /** Records the HTLCs of their commitment `commitmentNumber` (every one, trimmed or not). */
@@ -108,17 +190,22 @@ export class CounterpartyHtlcHistory {
     return this.count++;
   }
 
-  /** The HTLCs that were on their commitment `commitmentNumber` (a superset, never missing one). */
-  htlcsOn(commitmentNumber: bigint): RevokedHtlcInfo[] {
+  /**
+   * The HTLCs that were on their commitment `commitmentNumber` (a superset, never missing one
+   * while `complete`). Archived entries are read from `store`, the only time the store is read.
+   */
+  htlcsOn(commitmentNumber: bigint, store?: HtlcHistoryStore, channel?: OutPoint): HtlcsOnCommitment {
     const n = Number(commitmentNumber);
-    const out: RevokedHtlcInfo[] = [];
-    const dv = new DataView(this.buf.buffer, this.buf.byteOffset);
-    for (let i = 0; i < this.count; i++) {
-      const o = i * ENTRY;
-      if (readU48(this.buf, o + 25) > n || readU48(this.buf, o + 31) < n) continue;
-      out.push({ offered: this.buf[o + 24] === 1, paymentHashRipemd: this.buf.slice(o, o + 20), cltvExpiry: dv.getUint32(o + 20) });
+    const htlcs: RevokedHtlcInfo[] = [];
+    let complete = true;
+    if (this.archived > 0) {
+      const want = this.archived * ENTRY;
+      const got = store && channel ? store.read(channel, want) : undefined;
+      if (!got || got.length < want) complete = false;
+      if (got) scan(got, Math.floor(Math.min(got.length, want) / ENTRY), n, htlcs);
     }
-    return out;
+    scan(this.buf, this.count, n, htlcs);
+    return { htlcs, complete };
   }
 
   /** A point to {@link rollback} to: a monitor stages an update and undoes it whole if a later step fails. */
@@ -142,7 +229,10 @@ export class CounterpartyHtlcHistory {
     this.open = m.open;
   }
 
-  /** u32 count, the entries, then the open entries' indices (u32 count, u32 each). */
+  /**
+   * The entries in memory: u32 count, the entries, then the open entries' indices (u32 count,
+   * u32 each). {@link archivedCount} is the monitor's to persist beside it.
+   */
   encode(): Uint8Array {
     const out = new Uint8Array(4 + this.count * ENTRY + 4 + this.open.size * 4);
     const dv = new DataView(out.buffer);
@@ -158,8 +248,11 @@ export class CounterpartyHtlcHistory {
     return out;
   }
 
-  /** Reads what {@link encode} wrote; a {@link DecodeError} for a wrong length or an inconsistent entry. */
-  static decode(b: Uint8Array): CounterpartyHtlcHistory | DecodeError {
+  /**
+   * Reads what {@link encode} wrote, with `archived` entries in the store before them; a
+   * {@link DecodeError} for a wrong length or an inconsistent entry.
+   */
+  static decode(b: Uint8Array, archived = 0): CounterpartyHtlcHistory | DecodeError {
     if (b.length < 8) return new DecodeError('ShortRead', 'htlc history too short');
     const dv = new DataView(b.buffer, b.byteOffset, b.length);
     const count = dv.getUint32(0);
@@ -187,6 +280,10 @@ export class CounterpartyHtlcHistory {
       open.set(key, at);
     }
     h.open = open;
+    if (!Number.isSafeInteger(archived) || archived < 0 || archived > Number.MAX_SAFE_INTEGER / ENTRY) {
+      return new DecodeError('InvalidValue', 'htlc history archived count');
+    }
+    h.archived = archived;
     return h;
   }
 }

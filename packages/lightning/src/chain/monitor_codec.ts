@@ -21,8 +21,11 @@ import type { BestBlock } from './interfaces.js';
 import { CounterpartyHtlcHistory } from './htlc_history.js';
 import type { ChannelMonitorState, FundingSpendInfo, PreimageRecord, QueuedMonitorEvent } from './monitor_state.js';
 
-/** The format version {@link encodeMonitorState} writes; {@link decodeMonitorState} reads only this one. */
-export const MONITOR_FORMAT_VERSION = 2;
+/**
+ * The format version {@link encodeMonitorState} writes. {@link decodeMonitorState} reads it and
+ * version 2, which had no `archivedHtlcs` (no history store: every record was in the monitor).
+ */
+export const MONITOR_FORMAT_VERSION = 3;
 
 const U64_MAX = (1n << 64n) - 1n;
 const U48_MAX = (1n << 48n) - 1n;
@@ -111,6 +114,7 @@ export function encodeMonitorState(s: ChannelMonitorState): Uint8Array {
     counterpartyCommitment: counterpartyValue(s.counterpartyCommitment),
     prevCounterpartyCommitment: s.prevCounterpartyCommitment ? counterpartyValue(s.prevCounterpartyCommitment) : undefined,
     counterpartyHtlcs: s.counterpartyHtlcs.encode(),
+    archivedHtlcs: s.counterpartyHtlcs.archivedCount,
     counterpartySecrets: s.counterpartySecrets.encode(),
     preimages: s.preimages.map((p) => ({ paymentHash: p.paymentHash, preimage: p.preimage })),
     closed: s.closed,
@@ -299,6 +303,7 @@ const TOP_KEYS = [
   'counterpartyCommitment',
   'prevCounterpartyCommitment',
   'counterpartyHtlcs',
+  'archivedHtlcs',
   'counterpartySecrets',
   'preimages',
   'closed',
@@ -309,10 +314,11 @@ const TOP_KEYS = [
 ] as const;
 
 function readState(root: unknown, crypto: CryptoBackend): ChannelMonitorState {
-  if (typeof root === 'object' && root !== null && 'version' in root && (root as Obj).version !== MONITOR_FORMAT_VERSION) {
-    throw new DecodeError('UnknownVersion', `monitor format version ${String((root as Obj).version)}`);
+  const version = typeof root === 'object' && root !== null && 'version' in root ? (root as Obj).version : MONITOR_FORMAT_VERSION;
+  if (version !== MONITOR_FORMAT_VERSION && version !== 2) {
+    throw new DecodeError('UnknownVersion', `monitor format version ${String(version)}`);
   }
-  const o = obj(root, 'root', TOP_KEYS);
+  const o = obj(root, 'root', version === 2 ? TOP_KEYS.filter((k) => k !== 'archivedHtlcs') : TOP_KEYS);
   const fundingOutpoint = readOutpoint(o.fundingOutpoint, 'fundingOutpoint');
   const holderPubkeys = readPubkeys(o.holderPubkeys, 'holderPubkeys', crypto);
   const counterpartyPubkeys = readPubkeys(o.counterpartyPubkeys, 'counterpartyPubkeys', crypto);
@@ -330,7 +336,8 @@ function readState(root: unknown, crypto: CryptoBackend): ChannelMonitorState {
       bad(`${p}.tx`, 'does not spend the funding output alone');
     }
   }
-  const counterpartyHtlcs = CounterpartyHtlcHistory.decode(bytes(o.counterpartyHtlcs, 'counterpartyHtlcs'));
+  const archivedHtlcs = version === 2 ? 0 : int(o.archivedHtlcs, 'archivedHtlcs', 2 ** 40);
+  const counterpartyHtlcs = CounterpartyHtlcHistory.decode(bytes(o.counterpartyHtlcs, 'counterpartyHtlcs'), archivedHtlcs);
   if (counterpartyHtlcs instanceof DecodeError) throw counterpartyHtlcs;
   const preimages: PreimageRecord[] = arr(o.preimages, 'preimages').map((x, i) => {
     const p = `preimages[${i}]`;
@@ -376,7 +383,7 @@ function readState(root: unknown, crypto: CryptoBackend): ChannelMonitorState {
 
 /**
  * Reads what {@link encodeMonitorState} wrote. Total: any malformed, inconsistent or
- * other-version input gives a {@link DecodeError} (`UnknownVersion` for another version).
+ * other-version input gives a {@link DecodeError} (`UnknownVersion` for a version other than 2 or 3).
  */
 export function decodeMonitorState(b: Uint8Array, crypto: CryptoBackend): ChannelMonitorState | DecodeError {
   const root = decodeValue(b);

@@ -14,6 +14,7 @@ import { commitmentNumberFromTx, commitmentObscureFactor } from '../ln/chan_util
 import { deriveTxCreationKeys } from '../ln/chan_utils/keys.js';
 import { offeredHtlcScriptFromRipemd, receivedHtlcScriptFromRipemd, toLocalScript } from '../ln/chan_utils/scripts.js';
 import { equalBytes } from '../util/bytes.js';
+import type { HtlcsOnCommitment } from './htlc_history.js';
 import type { ChannelMonitorState } from './monitor_state.js';
 
 /** One output of a revoked commitment that the revocation key spends. */
@@ -34,17 +35,24 @@ export interface RevokedCommitment {
   readonly revocationPubkey: Uint8Array;
   /** Every output the revocation key can take (their `to_remote`, ours, and anchors are not listed). */
   readonly outputs: readonly RevokedOutput[];
+  /**
+   * False when the HTLC history store returned fewer records than the monitor wrote to it: an
+   * HTLC output of this commitment may then be missing from {@link outputs}.
+   */
+  readonly htlcHistoryComplete: boolean;
 }
 
 /**
  * When `tx` is a counterparty commitment whose secret the monitor holds, what a penalty claims
  * from it; `null` for any other transaction (a current commitment, ours, a mutual close).
  * @param secretFor - the revealed secret of their commitment `n`, or `null` (the monitor's shachain).
+ * @param htlcsOn - the HTLCs their commitment `n` may have carried (the monitor's history and store).
  */
 export function revokedCommitmentOf(
   s: ChannelMonitorState,
   tx: Transaction,
   secretFor: (n: bigint) => Uint8Array | null,
+  htlcsOn: (n: bigint) => HtlcsOnCommitment,
   crypto: CryptoBackend,
 ): RevokedCommitment | null {
   const input = tx.inputs[0];
@@ -75,7 +83,8 @@ export function revokedCommitmentOf(
     broadcasterHtlcPubkey: keys.broadcasterHtlcPubkey,
     countersignatoryHtlcPubkey: keys.countersignatoryHtlcPubkey,
   };
-  for (const h of s.counterpartyHtlcs.htlcsOn(n)) {
+  const history = htlcsOn(n);
+  for (const h of history.htlcs) {
     const ws = h.offered
       ? offeredHtlcScriptFromRipemd(htlcKeys, h.paymentHashRipemd, s.anchors)
       : receivedHtlcScriptFromRipemd(htlcKeys, h.paymentHashRipemd, h.cltvExpiry, s.anchors);
@@ -86,5 +95,5 @@ export function revokedCommitmentOf(
     const c = candidates.find((x) => equalBytes(x.spk, o.script));
     if (c) outputs.push({ vout, kind: c.kind, valueSat: o.value, witnessScript: c.witnessScript });
   });
-  return { commitmentNumber: n, perCommitmentSecret: secret, revocationPubkey: keys.revocationPubkey, outputs };
+  return { commitmentNumber: n, perCommitmentSecret: secret, revocationPubkey: keys.revocationPubkey, outputs, htlcHistoryComplete: history.complete };
 }

@@ -243,6 +243,22 @@ describe('ChannelMonitor', () => {
     assert.equal(m.fundingSpend, undefined);
   });
 
+  test('reads version 2 monitors (before the HTLC history store: every record in the monitor)', () => {
+    const p = fundedPair();
+    const m = ChannelMonitor.create(p.aliceInit, crypto);
+    m.update(upd(p.aliceInit, 1n, { kind: 'PaymentPreimage', preimage: new Uint8Array(32).fill(1) }));
+    const tree = decodeValue(m.write()) as Record<string, unknown>;
+    assert.equal(tree.version, 3);
+    assert.equal(tree.archivedHtlcs, 0);
+    const v2: Record<string, unknown> = { ...tree, version: 2 };
+    delete v2.archivedHtlcs;
+    const back = ChannelMonitor.read(encodeValue(v2 as Parameters<typeof encodeValue>[0]), crypto);
+    assert.ok(!(back instanceof DecodeError));
+    assert.deepEqual(back.write(), m.write(), 'read as the same monitor, written as version 3');
+    const both = ChannelMonitor.read(encodeValue({ ...v2, archivedHtlcs: 0 } as Parameters<typeof encodeValue>[0]), crypto);
+    assert.ok(both instanceof DecodeError && both.kind === 'InvalidValue', 'version 2 had no archived count');
+  });
+
   test('read refuses other versions, inconsistent data and truncations with a DecodeError', () => {
     const p = fundedPair();
     const m = ChannelMonitor.create(p.aliceInit, crypto);

@@ -10,76 +10,11 @@ import { p2wshForScript } from '../../src/bitcoin/outputs.js';
 import type { Transaction } from '../../src/bitcoin/tx.js';
 import { ChannelMonitor } from '../../src/chain/channelmonitor.js';
 import { CounterpartyHtlcHistory } from '../../src/chain/htlc_history.js';
-import type { ChannelState } from '../../src/ln/channel/state.js';
 import { equalBytes } from '../../src/util/bytes.js';
 import { DecodeError } from '../../src/util/errors.js';
-import { apply, deliverAll, fund, openPair, type Side, take } from '../ln/channel/harness.js';
+import { apply, take } from '../ln/channel/harness.js';
+import { add, channelIdOf, commitBoth, feed, usable } from './monitored_pair.js';
 import { crypto } from './support.js';
-
-interface Party {
-  side: Side;
-  monitor: ChannelMonitor;
-}
-
-/** Applies every monitor update a side emitted to its monitor, in order, as a ChainMonitor would. */
-function feed(p: Party): void {
-  for (const a of take(p.side, 'update-monitor')) assert.equal(p.monitor.update(a.update), null, `update ${a.update.updateId}`);
-}
-
-/** A funded, usable channel of 1,000,000 sat with 300,000 sat pushed to Bob, each side with its monitor. */
-function usable(anchors: boolean): { alice: Party; bob: Party } {
-  const { alice, bob } = openPair(1_000_000n, { anchors, push: 300_000_000n });
-  fund(alice, bob);
-  const [wa] = take(alice, 'watch');
-  const [wb] = take(bob, 'watch');
-  assert.ok(wa && wb);
-  for (const s of [alice, bob]) {
-    apply(s, { kind: 'funding-confirmed', confirmation: { height: 100, txIndex: 1, blockHash: new Uint8Array(32) } });
-    s.ctx = { ...s.ctx, bestHeight: 106 };
-    apply(s, { kind: 'best-block', height: 106 });
-  }
-  deliverAll(alice, bob);
-  assert.equal(alice.state.kind, 'Normal');
-  assert.equal(bob.state.kind, 'Normal');
-  const out = { alice: { side: alice, monitor: ChannelMonitor.create(wa.init, crypto) }, bob: { side: bob, monitor: ChannelMonitor.create(wb.init, crypto) } };
-  feed(out.alice);
-  feed(out.bob);
-  return out;
-}
-
-/** Signs and exchanges until neither side has anything left to sign, feeding the monitors as it goes. */
-function commitBoth(a: Party, b: Party): void {
-  for (let round = 0; round < 12; round++) {
-    let signed = 0;
-    for (const p of [a, b]) {
-      try {
-        apply(p.side, { kind: 'sign' });
-        signed++;
-      } catch {
-        // nothing to sign on this side
-      }
-      feed(p);
-    }
-    let moved = 0;
-    for (let i = 0; i < 10 && (a.side.outbox.length > 0 || b.side.outbox.length > 0); i++) {
-      for (const m of a.side.outbox.splice(0)) apply(b.side, { kind: 'message', msg: m });
-      feed(b);
-      for (const m of b.side.outbox.splice(0)) apply(a.side, { kind: 'message', msg: m });
-      feed(a);
-      moved++;
-    }
-    if (signed === 0 && moved === 0) return;
-  }
-  throw new Error('commitments never settled');
-}
-
-function add(from: Party, amountMsat: bigint, preimage: Uint8Array, cltvExpiry: number): void {
-  apply(from.side, { kind: 'add-htlc', add: { amountMsat, paymentHash: crypto.sha256(preimage), cltvExpiry, onionRoutingPacket: new Uint8Array(1366) } });
-}
-
-function channelIdOf(p: Party): Uint8Array {
-  return (p.side.state as Extract<ChannelState, { kind: 'Normal' }>).funding.channelId;
-}
 
 describe('a revoked commitment stays fully punishable from the compact monitor state', () => {
   for (const anchors of [false, true]) {
@@ -195,7 +130,7 @@ describe('CounterpartyHtlcHistory', () => {
     hist.record(4n, []);
     hist.record(5n, [h(1)]); // the same HTLC again after a gap (a new entry)
     assert.equal(hist.size, 4);
-    const on = (n: bigint) => hist.htlcsOn(n).map((x) => `${x.offered ? 'o' : 'r'}${x.cltvExpiry}`).sort();
+    const on = (n: bigint) => hist.htlcsOn(n).htlcs.map((x) => `${x.offered ? 'o' : 'r'}${x.cltvExpiry}`).sort();
     assert.deepEqual(on(1n), ['o500']);
     assert.deepEqual(on(2n), ['o500', 'r500']);
     assert.deepEqual(on(3n), ['r500', 'r600']);
@@ -207,7 +142,7 @@ describe('CounterpartyHtlcHistory', () => {
     // The decoded history still extends the open entry rather than starting another.
     back.record(6n, [h(1)]);
     assert.equal(back.size, 4);
-    assert.deepEqual(back.htlcsOn(6n).length, 1);
+    assert.deepEqual(back.htlcsOn(6n).htlcs.length, 1);
   });
 
   test('mark and rollback undo appends and extended ranges', () => {
@@ -219,7 +154,7 @@ describe('CounterpartyHtlcHistory', () => {
     hist.record(3n, [h(3)]);
     hist.rollback(m);
     assert.deepEqual(hist.encode(), before);
-    assert.deepEqual(hist.htlcsOn(2n), []);
+    assert.deepEqual(hist.htlcsOn(2n).htlcs, []);
     hist.record(2n, [h(1)]);
     assert.equal(hist.size, 1);
   });
