@@ -8,7 +8,16 @@
 import assert from 'node:assert/strict';
 import { serializeTx } from '@lnts/lightning/bitcoin';
 import type { OutPoint } from '@lnts/lightning/bitcoin';
-import { ChainMonitor, ChannelMonitor, type ChannelMonitorUpdate, type ChannelMonitorUpdateStatus, type FeeEstimator, type Persist } from '@lnts/lightning/chain';
+import {
+  ChainMonitor,
+  ChannelMonitor,
+  type ChannelMonitorOptions,
+  type ChannelMonitorUpdate,
+  type ChannelMonitorUpdateStatus,
+  type FeeEstimator,
+  MemoryHtlcHistoryStore,
+  type Persist,
+} from '@lnts/lightning/chain';
 import { ChannelManager } from '@lnts/lightning/ln/channelmanager';
 import { KeysManager } from '@lnts/lightning/sign';
 import { type Event, type Logger, type LogRecord, toHex, type UserConfigOverrides, userConfig } from '@lnts/lightning/util';
@@ -56,6 +65,12 @@ export interface TestNode {
   cm: ChannelManager<ChannelMonitor>;
   chainMonitor: ChainMonitor;
   readonly persister: TestPersister;
+  /**
+   * Where the node's monitors put the HTLC records only a penalty needs. Kept across restarts,
+   * as a disk would be; monitors flush it every {@link HTLC_HISTORY_FLUSH} finished HTLCs, so
+   * functional runs (restarts included) go through the store rather than around it.
+   */
+  readonly htlcHistory: MemoryHtlcHistoryStore;
   pm: PeerManager;
   readonly wallet: RegtestWallet;
   /** What the node broadcast, and the chain's verdict. */
@@ -77,6 +92,13 @@ export interface TestNode {
   gossip?: NetGraphMsgHandler;
   /** With `NetOpts.gossip`: the ChannelManager's router over that graph (failures' channel_updates applied). */
   router?: DefaultRouter;
+}
+
+/** Finished HTLC records a test node's monitor holds before writing them to its store (small, so tests flush). */
+export const HTLC_HISTORY_FLUSH = 4;
+
+function monitorOpts(n: Pick<TestNode, 'htlcHistory'>): ChannelMonitorOptions {
+  return { htlcHistory: n.htlcHistory, htlcHistoryFlushEntries: HTLC_HISTORY_FLUSH };
 }
 
 export interface NetOpts {
@@ -131,6 +153,7 @@ export class Network {
       name,
       keys,
       persister,
+      htlcHistory: new MemoryHtlcHistoryStore(),
       wallet: new RegtestWallet(this.chain, crypto.sha256(new TextEncoder().encode(`wallet ${name}`))),
       broadcasts,
       logs,
@@ -159,7 +182,7 @@ export class Network {
     node.cm = new ChannelManager<ChannelMonitor>({
       feeEstimator: this.fee,
       chainMonitor: node.chainMonitor,
-      createMonitor: (init) => ChannelMonitor.create(init, crypto),
+      createMonitor: (init) => ChannelMonitor.create(init, crypto, monitorOpts(node)),
       broadcaster,
       logger,
       keys,
@@ -317,14 +340,14 @@ export class Network {
     const chainMonitor = new ChainMonitor(undefined, broadcaster, logger, this.fee, persister, n.keys, crypto);
     const monitors: ChannelMonitor[] = [];
     for (const stored of n.persister.stored.values()) {
-      const m = ChannelMonitor.read(stored.write(), crypto);
+      const m = ChannelMonitor.read(stored.write(), crypto, monitorOpts(n));
       assert.ok(!(m instanceof Error), `${n.name}: monitor reads back`);
       monitors.push(m);
     }
     const cm = ChannelManager.read<ChannelMonitor>(bytes, {
       feeEstimator: this.fee,
       chainMonitor,
-      createMonitor: (init) => ChannelMonitor.create(init, crypto),
+      createMonitor: (init) => ChannelMonitor.create(init, crypto, monitorOpts(n)),
       broadcaster,
       logger,
       keys: n.keys,
@@ -362,7 +385,7 @@ export class Network {
       const again = ChannelManager.read<ChannelMonitor>(bytes, {
         feeEstimator: this.fee,
         chainMonitor: n.chainMonitor,
-        createMonitor: (init) => ChannelMonitor.create(init, crypto),
+        createMonitor: (init) => ChannelMonitor.create(init, crypto, monitorOpts(n)),
         broadcaster: { broadcastTransactions() {} },
         logger: { log() {} },
         keys: n.keys,
