@@ -61,3 +61,31 @@ test('a paid payment id is refused again for IDEMPOTENCY_TIMEOUT_TICKS ticks, th
     A.cm.getAndClearPendingEvents();
     for (const n of net.nodes) n.addedMonitors = 0;
   }));
+
+test('a failed payment id is refused for IDEMPOTENCY_TIMEOUT_TICKS ticks too, then forgotten', () =>
+  withNetwork(2, (net) => {
+    net.connect(0, 1);
+    net.openChannel(0, 1, 1_000_000n);
+    const [A, B] = net.nodes as [Network['nodes'][0], Network['nodes'][0]];
+    const id = new Uint8Array(32).fill(9);
+    const scid = A.cm.listChannels()[0]!.shortChannelId!;
+    const inv = B.cm.createInboundPayment(1_000_000n);
+    const route = { paths: [{ hops: [{ pubkey: B.keys.getNodeId(), shortChannelId: scid, feeMsat: 1_000_000n, cltvExpiryDelta: 40 }] }] };
+    // A wrong payment secret: B fails it back (incorrect_or_unknown_payment_details), for good.
+    const fail = () => {
+      A.cm.sendPayment(inv.paymentHash, { paymentSecret: new Uint8Array(32).fill(1) }, id, route);
+      for (let i = 0; i < 10; i++) {
+        net.pump();
+        for (const e of B.cm.getAndClearPendingEvents()) if (e.kind === 'PendingHTLCsForwardable') B.cm.processPendingHtlcForwards();
+      }
+      assert.deepEqual(A.cm.getAndClearPendingEvents().map((e) => e.kind), ['PaymentPathFailed', 'PaymentFailed']);
+    };
+    fail();
+    for (let t = 0; t <= IDEMPOTENCY_TIMEOUT_TICKS; t++) {
+      assert.throws(() => A.cm.sendPayment(inv.paymentHash, { paymentSecret: inv.paymentSecret }, id, route), APIMisuseError, `refused after ${t} ticks`);
+      A.cm.timerTickOccurred();
+    }
+    // Forgotten: the id may be used again (and fails again the same way).
+    fail();
+    for (const n of net.nodes) n.addedMonitors = 0;
+  }));

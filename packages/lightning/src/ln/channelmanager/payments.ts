@@ -77,7 +77,7 @@ interface OutboundPayment {
   readonly recipient: RecipientFields;
   /** Retries left and the parameters to find new routes with (LDK's `Retry::Attempts`). */
   retry: { attemptsLeft: number; params: RouteParameters } | undefined;
-  /** Timer ticks since it was paid with no part in flight (see {@link IDEMPOTENCY_TIMEOUT_TICKS}). */
+  /** Timer ticks since it was resolved — paid or failed — with no part in flight (see {@link IDEMPOTENCY_TIMEOUT_TICKS}). */
   ticksDone?: number;
 }
 
@@ -101,9 +101,10 @@ interface Claimable {
 /** An incomplete multi-part payment is failed back after this many timer ticks (LDK: 3). */
 export const MPP_TIMEOUT_TICKS = 3;
 /**
- * Timer ticks a paid payment with nothing in flight is remembered, so a duplicate `sendPayment`
- * racing the `PaymentSent` event is still refused, before it is forgotten (LDK's
- * `IDEMPOTENCY_TIMEOUT_TICKS`). Without it every payment ever sent would stay in memory.
+ * Timer ticks a resolved payment (paid, or failed for good) with nothing in flight is remembered,
+ * so a duplicate `sendPayment` racing the `PaymentSent` or `PaymentFailed` event is still refused,
+ * before it is forgotten (LDK's `IDEMPOTENCY_TIMEOUT_TICKS`). Without it every payment ever sent
+ * would stay in memory.
  */
 export const IDEMPOTENCY_TIMEOUT_TICKS = 7;
 /**
@@ -176,7 +177,7 @@ export class Payments {
   /**
    * Sends a payment over `paths` (one per part; multi-part when several, BOLT 4 `total_msat`).
    * Idempotent by `paymentId`: a second call with the same id is refused while the payment is
-   * pending, failed, or paid no more than {@link IDEMPOTENCY_TIMEOUT_TICKS} timer ticks ago.
+   * pending, or resolved (paid or failed) no more than {@link IDEMPOTENCY_TIMEOUT_TICKS} timer ticks ago.
    */
   send(
     paymentId: Uint8Array,
@@ -429,11 +430,16 @@ export class Payments {
     this.h.pushEvent({ kind: 'PaymentClaimed', paymentHash: hash, amountMsat: amount, purpose });
   }
 
-  /** Timer: multi-part payments still incomplete after {@link MPP_TIMEOUT_TICKS} fail with `mpp_timeout` (BOLT 4). */
+  /**
+   * Timer: resolved payments past {@link IDEMPOTENCY_TIMEOUT_TICKS} are forgotten, and multi-part
+   * payments still incomplete after {@link MPP_TIMEOUT_TICKS} fail with `mpp_timeout` (BOLT 4).
+   */
   onTimerTick(): void {
-    // LDK's remove_stale_payments: a paid payment is forgotten IDEMPOTENCY_TIMEOUT_TICKS ticks after its last part resolved.
+    // LDK's remove_stale_payments: a payment is forgotten IDEMPOTENCY_TIMEOUT_TICKS ticks after its
+    // last part resolved. With nothing in flight it is resolved: paid, or failed with no retry left
+    // (a retry is sent before its failure returns, so it keeps a part pending).
     for (const [key, pay] of this.outbound) {
-      if (!pay.succeeded || pay.pending > 0) continue;
+      if (pay.pending > 0) continue;
       pay.ticksDone = (pay.ticksDone ?? 0) + 1;
       if (pay.ticksDone > IDEMPOTENCY_TIMEOUT_TICKS) this.outbound.delete(key);
     }
