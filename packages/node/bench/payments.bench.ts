@@ -8,14 +8,21 @@
  * the same run when its harness is beside the project.
  *
  * Flatness as the channel's history grows: mean ms per payment over each quarter of the run (LDK's
- * too), and at each quarter's end — outside the timed loop — the heap after a full GC and the
- * size of the payer's serialized monitor.
+ * too), and at each quarter's end — outside the timed loop — the heap after a full GC, the size of
+ * the payer's serialized monitor, and the bytes its HTLC history store holds (the records only a
+ * penalty needs, which the monitor moves out of itself; in memory here, as the monitors are, where
+ * a node would keep them on disk).
+ *
+ * Both nodes get a timer tick every {@link TICK_EVERY} payments, as a user's minute timer calls
+ * `timerTickOccurred`: a payment's record is kept for `IDEMPOTENCY_TIMEOUT_TICKS` ticks after it
+ * resolves (so a duplicate send is refused), then forgotten. Without ticks the heap would hold
+ * every record of the run — a window of time, not the channel's history.
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { serializeTx } from '@lnts/lightning/bitcoin';
 import type { Transaction } from '@lnts/lightning/bitcoin';
-import { ChainMonitor, ChannelMonitor, type ChannelMonitorUpdateStatus } from '@lnts/lightning/chain';
+import { ChainMonitor, ChannelMonitor, type ChannelMonitorUpdateStatus, MemoryHtlcHistoryStore } from '@lnts/lightning/chain';
 import type { CryptoBackend } from '@lnts/lightning/crypto';
 import { ChannelManager, PeerManager, PeerHandleError, type SocketDescriptor } from '@lnts/lightning/ln';
 import { KeysManager } from '@lnts/lightning/sign';
@@ -27,6 +34,8 @@ const PAYMENTS = Number(process.env.LNTS_BENCH_PAYMENTS ?? 1000);
 const AMOUNT = 1_000_000n;
 const WARMUP = 20;
 const START_HEIGHT = 1000;
+/** Payments between timer ticks (see the module doc). */
+const TICK_EVERY = 25;
 
 /** A stand-in 80-byte block header for `height` (only its hash and timestamp are read). */
 function header(height: number): Uint8Array {
@@ -44,6 +53,7 @@ interface Node {
   pm: PeerManager | undefined;
   events: Event[];
   monitors: ChannelMonitor[];
+  htlcHistory: MemoryHtlcHistoryStore;
 }
 
 /** Updates kept per channel before the store folds them into its copy of the monitor (LDK's `MonitorUpdatingPersister` default). */
@@ -71,10 +81,11 @@ function makeNode(i: number, crypto: CryptoBackend): Node {
     },
   };
   const chainMonitor = new ChainMonitor(undefined, broadcaster, logger, fee, persister, keys, crypto);
+  const htlcHistory = new MemoryHtlcHistoryStore();
   const cm = new ChannelManager<ChannelMonitor>({
     feeEstimator: fee,
     chainMonitor,
-    createMonitor: (init) => ChannelMonitor.create(init, crypto),
+    createMonitor: (init) => ChannelMonitor.create(init, crypto, { htlcHistory }),
     broadcaster,
     logger,
     keys,
@@ -83,7 +94,7 @@ function makeNode(i: number, crypto: CryptoBackend): Node {
     bestBlock: { blockHash: new Uint8Array(32), height: START_HEIGHT },
     crypto,
   });
-  return { keys, cm, pm: undefined, events: [], monitors };
+  return { keys, cm, pm: undefined, events: [], monitors, htlcHistory };
 }
 
 class MemSocket implements SocketDescriptor {
@@ -163,6 +174,8 @@ interface RunResult {
   perQuarterHeapMiB: number[];
   /** The payer's monitor, serialized, at the end of each quarter. */
   perQuarterMonitorBytes: number[];
+  /** What the payer's HTLC history store holds for the channel at the end of each quarter. */
+  perQuarterHistoryStoreBytes: number[];
   heapMiB: number;
 }
 
@@ -237,10 +250,12 @@ function run(kind: 'direct' | 'peer', crypto: CryptoBackend): RunResult {
   const quarters: number[] = [];
   const heaps: number[] = [];
   const monitorBytes: number[] = [];
+  const storeBytes: number[] = [];
   let ms = 0;
   let q0 = performance.now();
   for (let i = 0; i < PAYMENTS; i++) {
     payOnce(WARMUP + i);
+    if ((i + 1) % TICK_EVERY === 0) for (const n of [a, b]) n.cm.timerTickOccurred();
     if ((i + 1) % quarter === 0 && quarters.length < 4) {
       const qms = performance.now() - q0;
       ms += qms;
@@ -248,6 +263,7 @@ function run(kind: 'direct' | 'peer', crypto: CryptoBackend): RunResult {
       // Measured between quarters, off the clock.
       heaps.push(heapAfterGc());
       monitorBytes.push(a.monitors[0]!.write().length);
+      storeBytes.push(a.htlcHistory.byteLength(a.monitors[0]!.fundingOutpoint));
       q0 = performance.now();
     }
   }
@@ -258,6 +274,7 @@ function run(kind: 'direct' | 'peer', crypto: CryptoBackend): RunResult {
     perQuarterMeanMs: quarters.map((q) => Number(q.toFixed(3))),
     perQuarterHeapMiB: heaps,
     perQuarterMonitorBytes: monitorBytes,
+    perQuarterHistoryStoreBytes: storeBytes,
     heapMiB: Math.round(process.memoryUsage().heapUsed / 1048576),
   };
 }
@@ -301,6 +318,8 @@ for (const transport of ['direct', 'peer'] as const) {
     ldkPerQuarterMeanMs: ldk?.perQuarterMeanMs ?? null,
     perQuarterHeapMiB: r.perQuarterHeapMiB,
     perQuarterMonitorBytes: r.perQuarterMonitorBytes,
+    perQuarterHistoryStoreBytes: r.perQuarterHistoryStoreBytes,
+    tickEvery: TICK_EVERY,
     heapMiB: r.heapMiB,
   });
 }
