@@ -10,7 +10,7 @@
  */
 import { createServer, type Server } from 'node:net';
 import { serializeTx } from '@lnts/lightning/bitcoin';
-import { ChainMonitor, ChannelMonitor, type ChannelMonitorUpdateStatus, type FeeEstimator } from '@lnts/lightning/chain';
+import { ChainMonitor, ChannelMonitor, type ChannelMonitorUpdateStatus, type FeeEstimator, MemoryHtlcHistoryStore } from '@lnts/lightning/chain';
 import type { CryptoBackend } from '@lnts/lightning/crypto';
 import { ChannelManager, ipv4, PeerManager } from '@lnts/lightning/ln';
 import { DefaultRouter, GraphChainWatcher, NetGraphMsgHandler, NetworkGraph, ProbabilisticScorer } from '@lnts/lightning/routing';
@@ -60,6 +60,9 @@ function makeNode(name: string, chain: RegtestChain, source: BlockSource, crypto
     updatePersistedChannel: (): ChannelMonitorUpdateStatus => 'completed',
   };
   const chainMonitor = new ChainMonitor(undefined, broadcaster, logger, fee, persister, keys, crypto);
+  // Finished HTLCs' records, which only a penalty could need, leave the monitors for this store
+  // (in memory, as the monitors are here; a node on disk uses FileHtlcHistoryStore).
+  const htlcHistory = new MemoryHtlcHistoryStore();
   // Gossip: a graph whose channels are checked against the chain, a router with a scorer over it,
   // and a watcher that forgets channels whose funding output gets spent.
   const graph = new NetworkGraph(chainHash('regtest'));
@@ -68,7 +71,7 @@ function makeNode(name: string, chain: RegtestChain, source: BlockSource, crypto
   const cm = new ChannelManager<ChannelMonitor>({
     feeEstimator: fee,
     chainMonitor,
-    createMonitor: (init) => ChannelMonitor.create(init, crypto),
+    createMonitor: (init) => ChannelMonitor.create(init, crypto, { htlcHistory }),
     broadcaster,
     logger,
     keys,
