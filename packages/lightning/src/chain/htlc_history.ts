@@ -45,6 +45,9 @@ const ENTRY = HTLC_HISTORY_ENTRY_BYTES;
  */
 export const HTLC_HISTORY_FLUSH_ENTRIES = 64;
 
+/** Archived entries read from the store at a time (about 1 MiB). */
+export const SCAN_CHUNK_ENTRIES = 28_000;
+
 /** What {@link CounterpartyHtlcHistory.htlcsOn} found. */
 export interface HtlcsOnCommitment {
   readonly htlcs: RevokedHtlcInfo[];
@@ -198,9 +201,10 @@ export class CounterpartyHtlcHistory {
     const n = Number(commitmentNumber);
     const htlcs: RevokedHtlcInfo[] = [];
     let complete = true;
-    if (this.archived > 0) {
-      const want = this.archived * ENTRY;
-      const got = store && channel ? store.read(channel, want) : undefined;
+    // In chunks, so a channel with millions of finished HTLCs is scanned in bounded memory.
+    for (let at = 0; at < this.archived; at += SCAN_CHUNK_ENTRIES) {
+      const want = Math.min(SCAN_CHUNK_ENTRIES, this.archived - at) * ENTRY;
+      const got = store && channel ? store.read(channel, at * ENTRY, want) : undefined;
       if (!got || got.length < want) complete = false;
       if (got) scan(got, Math.floor(Math.min(got.length, want) / ENTRY), n, htlcs);
     }

@@ -22,8 +22,8 @@ import { toHex } from '../util/hex.js';
  * crash. The monitor writes before it drops the records from memory, and that happens inside
  * `ChannelMonitor.update`, so before the update reaches `Persist`: the persisted monitor never
  * counts on a record the store does not hold. Writes are idempotent by offset — replaying an
- * update after a crash writes the same bytes at the same place — and bytes past the length the
- * monitor asks to {@link read} are ignored, so a write the monitor never came to count is harmless.
+ * update after a crash writes the same bytes at the same place — and the monitor never reads past
+ * the records it counts, so a write it never came to count is harmless.
  */
 export interface HtlcHistoryStore {
   /**
@@ -33,10 +33,11 @@ export interface HtlcHistoryStore {
    */
   write(channel: OutPoint, offset: number, data: Uint8Array): boolean;
   /**
-   * The first `length` bytes of the channel's log. Fewer (or `undefined`) means records were lost:
-   * the monitor then reports its penalty data as incomplete.
+   * `length` bytes of the channel's log from byte `offset` (the monitor scans a long log in
+   * chunks, so a read never needs the whole log in memory). Fewer (or `undefined`) means records
+   * were lost: the monitor then reports its penalty data as incomplete.
    */
-  read(channel: OutPoint, length: number): Uint8Array | undefined;
+  read(channel: OutPoint, offset: number, length: number): Uint8Array | undefined;
 }
 
 /** The key {@link MemoryHtlcHistoryStore} and file stores name a channel's log by: `txid:vout` (txid in internal order, hex). */
@@ -68,11 +69,12 @@ export class MemoryHtlcHistoryStore implements HtlcHistoryStore {
     return true;
   }
 
-  read(channel: OutPoint, length: number): Uint8Array | undefined {
+  read(channel: OutPoint, offset: number, length: number): Uint8Array | undefined {
     const k = htlcHistoryKey(channel);
     const log = this.logs.get(k);
     if (!log) return undefined;
-    return log.slice(0, Math.min(length, this.lengths.get(k) ?? 0));
+    const end = Math.min(offset + length, this.lengths.get(k) ?? 0);
+    return log.slice(Math.min(offset, end), end);
   }
 
   /** Bytes held for `channel` (the archive's size on "disk"). */

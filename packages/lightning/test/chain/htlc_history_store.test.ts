@@ -12,7 +12,7 @@ import { p2wshForScript } from '../../src/bitcoin/outputs.js';
 import type { OutPoint, Transaction } from '../../src/bitcoin/tx.js';
 import { ChannelMonitor } from '../../src/chain/channelmonitor.js';
 import type { ChannelMonitorUpdate } from '../../src/chain/channelmonitor_update.js';
-import { CounterpartyHtlcHistory, HTLC_HISTORY_ENTRY_BYTES, HTLC_HISTORY_FLUSH_ENTRIES } from '../../src/chain/htlc_history.js';
+import { CounterpartyHtlcHistory, HTLC_HISTORY_ENTRY_BYTES, HTLC_HISTORY_FLUSH_ENTRIES, SCAN_CHUNK_ENTRIES } from '../../src/chain/htlc_history.js';
 import { type HtlcHistoryStore, MemoryHtlcHistoryStore } from '../../src/chain/htlc_history_store.js';
 import { DecodeError } from '../../src/util/errors.js';
 import { apply } from '../ln/channel/harness.js';
@@ -36,9 +36,12 @@ class TestStore implements HtlcHistoryStore {
     this.writes++;
     return this.inner.write(channel, offset, data);
   }
-  read(channel: OutPoint, length: number): Uint8Array | undefined {
-    const b = this.inner.read(channel, length);
-    return b && this.lose > 0 ? b.subarray(0, Math.max(0, b.length - this.lose)) : b;
+  reads = 0;
+  read(channel: OutPoint, offset: number, length: number): Uint8Array | undefined {
+    this.reads++;
+    const b = this.inner.read(channel, offset, length);
+    const lost = this.inner.byteLength(channel) - this.lose;
+    return b && this.lose > 0 ? b.subarray(0, Math.max(0, Math.min(b.length, lost - offset))) : b;
   }
 }
 
@@ -170,7 +173,7 @@ describe('a monitor with an HTLC history store', () => {
     const tx = pay(p, p.alice, FLUSH - 1);
     assert.equal(store.writes, 1, 'the flush wrote once');
     const afterFlush = p.alice.monitor.write();
-    const stored = store.inner.read(p.alice.monitor.fundingOutpoint, 1 << 20)!;
+    const stored = store.inner.read(p.alice.monitor.fundingOutpoint, 0, 1 << 20)!;
     // Crash before the updates were persisted: the old monitor is read with a store that is ahead.
     const back = ChannelMonitor.read(persisted, crypto, { htlcHistory: store, htlcHistoryFlushEntries: FLUSH });
     assert.ok(!(back instanceof DecodeError));
@@ -180,7 +183,7 @@ describe('a monitor with an HTLC history store', () => {
     assert.deepEqual(punishable(back, tx), ['received_htlc', 'to_local']);
     assert.equal(store.writes, 2);
     assert.deepEqual(back.write(), afterFlush, 'the replayed monitor is the one that flushed');
-    assert.deepEqual(store.inner.read(p.alice.monitor.fundingOutpoint, 1 << 20), stored, 'the same bytes at the same offset');
+    assert.deepEqual(store.inner.read(p.alice.monitor.fundingOutpoint, 0, 1 << 20), stored, 'the same bytes at the same offset');
   });
 
   test('a refused update writes nothing to the store', () => {
@@ -255,5 +258,28 @@ describe('CounterpartyHtlcHistory.flushTo', () => {
     assert.deepEqual(kinds(back.htlcsOn(3n, store, channel)), ['o500', 'o700']);
     assert.ok(CounterpartyHtlcHistory.decode(hist.encode(), -1) instanceof DecodeError);
     assert.ok(CounterpartyHtlcHistory.decode(hist.encode(), 0.5) instanceof DecodeError);
+  });
+
+  test('scans a long archive in chunks, finding entries in every chunk', () => {
+    const store = new TestStore();
+    const hist = new CounterpartyHtlcHistory();
+    // One HTLC per commitment, each on that commitment alone: SCAN_CHUNK_ENTRIES + 10 entries.
+    const total = SCAN_CHUNK_ENTRIES + 10;
+    for (let i = 0; i < total; i++) hist.record(BigInt(i), [{ ...h(0), cltvExpiry: i }]);
+    hist.record(BigInt(total), []);
+    assert.ok(hist.flushTo(store, channel));
+    assert.equal(hist.archivedCount, total);
+    for (const n of [0, SCAN_CHUNK_ENTRIES - 1, SCAN_CHUNK_ENTRIES, total - 1]) {
+      store.reads = 0;
+      const r = hist.htlcsOn(BigInt(n), store, channel);
+      assert.equal(store.reads, 2, 'two chunks');
+      assert.equal(r.complete, true);
+      assert.deepEqual(r.htlcs.map((x) => x.cltvExpiry), [n]);
+    }
+    // Losing the tail of the second chunk is seen.
+    store.lose = 5 * ENTRY;
+    assert.equal(hist.htlcsOn(0n, store, channel).complete, false);
+    assert.deepEqual(hist.htlcsOn(BigInt(total - 6), store, channel).htlcs.map((x) => x.cltvExpiry), [total - 6]);
+    assert.deepEqual(hist.htlcsOn(BigInt(total - 1), store, channel).htlcs, []);
   });
 });

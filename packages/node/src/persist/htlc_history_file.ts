@@ -37,15 +37,15 @@ export class FileHtlcHistoryStore implements HtlcHistoryStore {
     return true;
   }
 
-  read(channel: OutPoint, length: number): Uint8Array | undefined {
+  read(channel: OutPoint, offset: number, length: number): Uint8Array | undefined {
     const path = this.path(channel);
     if (!existsSync(path)) return undefined;
     const fd = openSync(path, constants.O_RDONLY);
     try {
-      const out = new Uint8Array(Math.min(length, fstatSync(fd).size));
+      const out = new Uint8Array(Math.max(0, Math.min(length, fstatSync(fd).size - offset)));
       let done = 0;
       while (done < out.length) {
-        const n = readSync(fd, out, done, out.length - done, done);
+        const n = readSync(fd, out, done, out.length - done, offset + done);
         if (n === 0) break;
         done += n;
       }
