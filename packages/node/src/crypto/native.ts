@@ -88,7 +88,21 @@ export function createNativeBackend(lib: NativeSecp256k1, fallback: CryptoBacken
     name: 'native',
     ...nodeSymmetric(fallback),
     isValidSecretKey: (s) => s.length === 32 && lib.privateKeyVerify(s),
-    isValidPublicKey: (p) => p.length === 33 && (forms.known(p) !== undefined || lib.publicKeyVerify(p)),
+    // Parsing a point costs the same square root whether it is only checked or converted, and a
+    // point worth checking (a peer's next per-commitment point, an onion's ephemeral key) is
+    // tweaked next: convert it, and the tweak finds the uncompressed form already known.
+    isValidPublicKey(p) {
+      if (p.length !== 33) return false;
+      if (forms.known(p) !== undefined) return true;
+      let u: Uint8Array;
+      try {
+        u = lib.publicKeyConvert(p, false);
+      } catch {
+        return false;
+      }
+      forms.remember(p, u);
+      return true;
+    },
     publicKey(s) {
       secret(lib, s, 'secret');
       return derived(lib.publicKeyCreate(s, false));
@@ -108,8 +122,9 @@ export function createNativeBackend(lib: NativeSecp256k1, fallback: CryptoBacken
     verifyEcdsa(sig, m, p) {
       if (sig.length !== 64 || m.length !== 32 || p.length !== 33) return false;
       try {
-        // libsecp256k1 rejects high-S signatures itself; r or s ≥ n and bad keys throw.
-        return lib.ecdsaVerify(sig, m, known(p));
+        // libsecp256k1 rejects high-S signatures itself; r or s ≥ n and bad keys throw. The key
+        // (a peer's funding key, a derived HTLC key) signs again on the next commitment: keep its form.
+        return lib.ecdsaVerify(sig, m, base(p));
       } catch {
         return false;
       }
@@ -127,7 +142,8 @@ export function createNativeBackend(lib: NativeSecp256k1, fallback: CryptoBacken
     ecdh(s, p) {
       point(p, 'ecdh point');
       secret(lib, s, 'ecdh secret');
-      return wrap('ecdh', () => lib.ecdh(known(p), s));
+      // A payee's or peer's node key recurs from payment to payment: keep its uncompressed form.
+      return wrap('ecdh', () => lib.ecdh(base(p), s));
     },
     pointAdd(a, b) {
       point(a, 'a');
