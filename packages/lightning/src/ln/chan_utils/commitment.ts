@@ -7,7 +7,7 @@
  * @module
  */
 import type { CryptoBackend } from '../../crypto/backend.js';
-import { p2wpkhForPubkey, p2wshForScript } from '../../bitcoin/outputs.js';
+import { p2wshForScript } from '../../bitcoin/outputs.js';
 import { txid as computeTxid } from '../../bitcoin/serialize.js';
 import type { OutPoint, Transaction, TxOut } from '../../bitcoin/tx.js';
 import { compareBytes } from '../../util/bytes.js';
@@ -18,15 +18,8 @@ import {
   commitmentTxFeeSat,
   isHtlcTrimmed,
 } from './fees.js';
-import {
-  anchorScript,
-  fundingScript,
-  type HtlcScriptKeys,
-  offeredHtlcScript,
-  receivedHtlcScript,
-  toLocalScript,
-  toRemoteAnchorsScript,
-} from './scripts.js';
+import { type HtlcScriptKeys, offeredHtlcScript, receivedHtlcScript, toLocalScript } from './scripts.js';
+import { staticAnchor, staticFundingScript, staticToRemoteAnchors, staticToRemoteP2wpkh } from './static_scripts.js';
 
 /** An HTLC as a commitment transaction sees it (LDK: `HTLCOutputInCommitment`). */
 export interface CommitmentHtlc {
@@ -249,21 +242,21 @@ export function buildCommitmentTx(params: CommitmentTxParams, crypto: CryptoBack
   if (hasLocal) pending.push({ out: { value: toLocal, script: localSpk }, info: { kind: 'to_local', witnessScript: localScript, htlcIndex: null }, cltv: 0 });
   if (hasRemote) {
     if (anchors) {
-      const ws = toRemoteAnchorsScript(keys.countersignatoryPaymentPubkey);
-      pending.push({ out: { value: toRemote, script: p2wshForScript(ws, crypto) }, info: { kind: 'to_remote', witnessScript: ws, htlcIndex: null }, cltv: 0 });
+      const r = staticToRemoteAnchors(keys.countersignatoryPaymentPubkey, crypto);
+      pending.push({ out: { value: toRemote, script: r.scriptPubkey }, info: { kind: 'to_remote', witnessScript: r.witnessScript, htlcIndex: null }, cltv: 0 });
     } else {
-      const spk = p2wpkhForPubkey(keys.countersignatoryPaymentPubkey, crypto);
+      const spk = staticToRemoteP2wpkh(keys.countersignatoryPaymentPubkey, crypto);
       pending.push({ out: { value: toRemote, script: spk }, info: { kind: 'to_remote', witnessScript: null, htlcIndex: null }, cltv: 0 });
     }
   }
   if (anchors) {
     if (hasLocal || untrimmed > 0) {
-      const ws = anchorScript(keys.broadcasterFundingPubkey);
-      pending.push({ out: { value: ANCHOR_OUTPUT_VALUE_SAT, script: p2wshForScript(ws, crypto) }, info: { kind: 'to_local_anchor', witnessScript: ws, htlcIndex: null }, cltv: 0 });
+      const a = staticAnchor(keys.broadcasterFundingPubkey, crypto);
+      pending.push({ out: { value: ANCHOR_OUTPUT_VALUE_SAT, script: a.scriptPubkey }, info: { kind: 'to_local_anchor', witnessScript: a.witnessScript, htlcIndex: null }, cltv: 0 });
     }
     if (hasRemote || untrimmed > 0) {
-      const ws = anchorScript(keys.countersignatoryFundingPubkey);
-      pending.push({ out: { value: ANCHOR_OUTPUT_VALUE_SAT, script: p2wshForScript(ws, crypto) }, info: { kind: 'to_remote_anchor', witnessScript: ws, htlcIndex: null }, cltv: 0 });
+      const a = staticAnchor(keys.countersignatoryFundingPubkey, crypto);
+      pending.push({ out: { value: ANCHOR_OUTPUT_VALUE_SAT, script: a.scriptPubkey }, info: { kind: 'to_remote_anchor', witnessScript: a.witnessScript, htlcIndex: null }, cltv: 0 });
     }
   }
 
@@ -301,7 +294,7 @@ export function buildCommitmentTx(params: CommitmentTxParams, crypto: CryptoBack
     params,
     tx,
     txid: computeTxid(tx, crypto),
-    fundingScript: fundingScript(keys.broadcasterFundingPubkey, keys.countersignatoryFundingPubkey),
+    fundingScript: staticFundingScript(keys.broadcasterFundingPubkey, keys.countersignatoryFundingPubkey),
     outputs: infos,
     htlcOutputIndices,
     htlcOutputs,
