@@ -6,7 +6,8 @@
 import type { CryptoBackend } from '../crypto/backend.js';
 import { sha256d } from '../crypto/backend.js';
 import { compactSizeLen, LeWriter, serializeTx, writeOutput } from './serialize.js';
-import type { Transaction } from './tx.js';
+import { equalBytes } from '../util/bytes.js';
+import type { OutPoint, Transaction } from './tx.js';
 
 /** Sign every input and output (BOLT 3's default). */
 export const SIGHASH_ALL = 0x01;
@@ -31,24 +32,48 @@ export interface Bip143Cache {
   readonly hashOutputs: Uint8Array;
 }
 
+// `hashPrevouts` of a one-input transaction is a function of that outpoint alone, and a channel
+// signs and checks every commitment over the same funding outpoint object (two sighashes per
+// update, each side): keep it per outpoint object (and backend), used only while the outpoint
+// still names the same output.
+type PrevoutHash = { readonly txid: Uint8Array; readonly vout: number; readonly hash: Uint8Array };
+const singlePrevoutHashes = new WeakMap<CryptoBackend, WeakMap<OutPoint, PrevoutHash>>();
+
+function singlePrevoutHash(o: OutPoint, crypto: CryptoBackend): Uint8Array {
+  let m = singlePrevoutHashes.get(crypto);
+  if (!m) {
+    m = new WeakMap();
+    singlePrevoutHashes.set(crypto, m);
+  }
+  const known = m.get(o);
+  if (known && known.vout === o.vout && equalBytes(known.txid, o.txid)) return known.hash;
+  const hash = hashPrevoutsOf([o], crypto);
+  m.set(o, { txid: o.txid.slice(), vout: o.vout, hash });
+  return hash;
+}
+
 /** Computes the {@link Bip143Cache} of a transaction. */
 export function bip143Cache(tx: Transaction, crypto: CryptoBackend): Bip143Cache {
-  const prev = new LeWriter(new Uint8Array(36 * tx.inputs.length));
   const seq = new LeWriter(new Uint8Array(4 * tx.inputs.length));
-  for (const i of tx.inputs) {
-    prev.bytes(i.prevout.txid);
-    prev.u32(i.prevout.vout);
-    seq.u32(i.sequence);
-  }
+  for (const i of tx.inputs) seq.u32(i.sequence);
   let outLen = 0;
   for (const o of tx.outputs) outLen += 8 + compactSizeLen(o.script.length) + o.script.length;
   const outs = new LeWriter(new Uint8Array(outLen));
   for (const o of tx.outputs) writeOutput(outs, o);
   return {
-    hashPrevouts: sha256d(crypto, prev.buf),
+    hashPrevouts: tx.inputs.length === 1 ? singlePrevoutHash(tx.inputs[0]!.prevout, crypto) : hashPrevoutsOf(tx.inputs.map((i) => i.prevout), crypto),
     hashSequence: sha256d(crypto, seq.buf),
     hashOutputs: sha256d(crypto, outs.buf),
   };
+}
+
+function hashPrevoutsOf(prevouts: readonly OutPoint[], crypto: CryptoBackend): Uint8Array {
+  const prev = new LeWriter(new Uint8Array(36 * prevouts.length));
+  for (const o of prevouts) {
+    prev.bytes(o.txid);
+    prev.u32(o.vout);
+  }
+  return sha256d(crypto, prev.buf);
 }
 
 /**
