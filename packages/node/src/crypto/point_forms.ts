@@ -16,34 +16,39 @@
 export function compressPoint(u65: Uint8Array): Uint8Array {
   const c = new Uint8Array(33);
   c[0] = 2 | (u65[64]! & 1);
-  c.set(u65.subarray(1, 33), 1);
+  for (let i = 1; i < 33; i++) c[i] = u65[i]!;
   return c;
 }
 
-/** See the module doc. */
+/** True when `p33` is the compressed encoding of `u65` (prefix from y's parity, then x). */
+function encodes(p33: Uint8Array, u65: Uint8Array): boolean {
+  if (p33[0] !== (2 | (u65[64]! & 1))) return false;
+  for (let i = 1; i < 33; i++) if (p33[i] !== u65[i]) return false;
+  return true;
+}
+
+/**
+ * See the module doc. The uncompressed form is itself the check that the caller's array still
+ * holds the point: its x and y parity are the compressed bytes, so no copy is kept beside it.
+ */
 export class PointForms {
-  private readonly forms = new Map<Uint8Array, { readonly c: Uint8Array; readonly u: Uint8Array }>();
+  private readonly forms = new Map<Uint8Array, Uint8Array>();
 
   /** @param capacity - how many points to keep (a few per channel in use is plenty). */
   constructor(private readonly capacity = 256) {}
 
   /** The uncompressed form of `p33` if known for exactly these bytes. */
   known(p33: Uint8Array): Uint8Array | undefined {
-    const f = this.forms.get(p33);
-    if (f === undefined) return undefined;
-    const c = f.c;
-    for (let i = 0; i < 33; i++) {
-      if (c[i] !== p33[i]) {
-        this.forms.delete(p33);
-        return undefined;
-      }
-    }
-    return f.u;
+    const u = this.forms.get(p33);
+    if (u === undefined) return undefined;
+    if (p33.length === 33 && encodes(p33, u)) return u;
+    this.forms.delete(p33);
+    return undefined;
   }
 
   /** Remembers `u65` as the uncompressed form of `p33` (which must encode the same point). */
   remember(p33: Uint8Array, u65: Uint8Array): void {
     if (this.forms.size >= this.capacity) this.forms.delete(this.forms.keys().next().value!);
-    this.forms.set(p33, { c: p33.slice(), u: u65 });
+    this.forms.set(p33, u65);
   }
 }
