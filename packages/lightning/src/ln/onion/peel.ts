@@ -119,16 +119,20 @@ export function peelOnionPacket(
     return malformed(INVALID_ONION_KEY, 'ecdh with the onion public key failed');
   }
   const L = p.hopPayloads.length;
-  const expected = c.hmacSha256(onionKey(c, 'mu', ss), concat(p.hopPayloads, associatedData));
+  // One buffer serves both steps (a 2.6 kB allocation fewer per HTLC): first `hop_payloads ||
+  // associated_data` for the HMAC, then, with the associated data zeroed again, the stream input.
+  const padded = new Uint8Array(Math.max(2 * L, L + associatedData.length));
+  padded.set(p.hopPayloads);
+  padded.set(associatedData, L);
+  const expected = c.hmacSha256(onionKey(c, 'mu', ss), padded.subarray(0, L + associatedData.length));
   if (!equalBytes(expected, p.hmac)) return malformed(INVALID_ONION_HMAC, 'onion hmac mismatch');
+  padded.fill(0, L);
 
   const rho = onionKey(c, 'rho', ss);
   // One stream over `hop_payloads || zeros(L)`, as the spec describes: it yields our payload and
   // the next packet's payloads (with the obfuscated zeros at its tail) in a single backend call,
   // which beats two calls when a backend is slow on short inputs.
-  const padded = new Uint8Array(2 * L);
-  padded.set(p.hopPayloads);
-  const plain = xorStream(c, rho, padded);
+  const plain = xorStream(c, rho, padded.length === 2 * L ? padded : padded.subarray(0, 2 * L));
   const bad = (reason: string): PeeledBadPayload => ({ kind: 'bad-payload', sharedSecret: ss, reason });
   const r = new ByteReader(plain.subarray(0, L));
   let len: number;
