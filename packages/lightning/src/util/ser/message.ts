@@ -12,6 +12,9 @@ import { ByteWriter } from './writer.js';
  */
 export type Tail = 'tlv' | 'keep';
 
+/** The largest writer a message type starts with (a BOLT 8 message is at most 65,535 bytes). */
+const MAX_SIZE_HINT = 65_535;
+
 /** A message value: its fixed fields, its TLV records (optional) and anything kept from the tail. */
 export type MessageValue<F extends Fields, T extends TlvFields> = FieldsValue<F> & TlvValues<T> & {
   excessData?: Uint8Array;
@@ -51,6 +54,9 @@ export function message<N extends string, F extends Fields, T extends TlvFields 
   const entries = Object.entries(fields);
   const tail = opts.tail ?? 'tlv';
   const tlvs = tlvStream((opts.tlvs ?? {}) as T);
+  // The writer starts at the largest size this message type has encoded to (most types have one
+  // size: an update_add_htlc's 1.4 kB onion would otherwise grow a 256-byte buffer three times).
+  let sizeHint = 256;
   const def: MessageDef<N, MessageValue<F, T>> = {
     type,
     name,
@@ -79,9 +85,10 @@ export function message<N extends string, F extends Fields, T extends TlvFields 
       return w.finish();
     },
     encode(v) {
-      const w = new ByteWriter();
+      const w = new ByteWriter(sizeHint);
       w.u16(type);
       def.write(w, v);
+      if (w.length > sizeHint) sizeHint = Math.min(w.length, MAX_SIZE_HINT);
       return w.finish();
     },
     decodePayload(payload) {

@@ -5,6 +5,8 @@ export class ByteWriter {
   private buf: Uint8Array;
   private view: DataView;
   private pos = 0;
+  /** Set when {@link finish} returned `buf` itself: it is the caller's from then on. */
+  private handedOut = false;
 
   constructor(initial = 256) {
     this.buf = new Uint8Array(initial);
@@ -18,12 +20,13 @@ export class ByteWriter {
 
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    let cap = this.buf.length * 2;
+    let cap = Math.max(16, this.buf.length * 2);
     while (cap < this.pos + n) cap *= 2;
     const next = new Uint8Array(cap);
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
     this.view = new DataView(next.buffer);
+    this.handedOut = false;
   }
 
   u8(v: number): this {
@@ -82,8 +85,15 @@ export class ByteWriter {
     return this;
   }
 
-  /** A copy of the bytes written. */
+  /**
+   * The bytes written, in an array the writer will not touch again: the buffer itself the first
+   * time the writes filled it exactly (any later write moves to a new buffer), else a copy.
+   */
   finish(): Uint8Array {
+    if (this.pos === this.buf.length && !this.handedOut) {
+      this.handedOut = true;
+      return this.buf;
+    }
     return this.buf.slice(0, this.pos);
   }
 }
