@@ -122,9 +122,10 @@ export function createNativeBackend(lib: NativeSecp256k1, fallback: CryptoBacken
     verifyEcdsa(sig, m, p) {
       if (sig.length !== 64 || m.length !== 32 || p.length !== 33) return false;
       try {
-        // libsecp256k1 rejects high-S signatures itself; r or s ≥ n and bad keys throw. The key
-        // (a peer's funding key, a derived HTLC key) signs again on the next commitment: keep its form.
-        return lib.ecdsaVerify(sig, m, base(p));
+        // libsecp256k1 rejects high-S signatures itself; r or s ≥ n and bad keys throw. A key is
+        // not converted to be remembered here: gossip checks thousands of keys seen once each, and
+        // converting them would only churn the forms the channel keys live in.
+        return lib.ecdsaVerify(sig, m, known(p));
       } catch {
         return false;
       }
