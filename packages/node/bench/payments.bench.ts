@@ -1,8 +1,9 @@
 /**
  * `payments.single_hop`: sequential single-hop payment round trips between two in-process
  * ChannelManagers, the workload of `../shared/bench/ldk/ldk-sends.mjs` (LDK's `bench_sends`):
- * 1,000,000,000 sat channel, 1,000,000 msat payments, each one created by the payee, sent, forwarded
- * to the claim, claimed, and finished when the payer has `PaymentSent` and `PaymentPathSuccessful`
+ * 1,000,000,000 sat channel, 1,000,000 msat payments, each one created by the payee, routed by the
+ * payer's `getRoute` (route parameters to the payee, no retries: LDK's `send_payment` with
+ * `RouteParameters` and `Retry::Attempts(0)`), sent, forwarded to the claim, claimed, and finished when the payer has `PaymentSent` and `PaymentPathSuccessful`
  * and no message is left. Two transports: `direct` (message events handed to the peer's handler)
  * and `peer` (through two PeerManagers: BOLT 8 and wire encoding). LDK runs the same workload in
  * the same run when its harness is beside the project.
@@ -25,6 +26,7 @@ import type { Transaction } from '@lnts/lightning/bitcoin';
 import { ChainMonitor, ChannelMonitor, type ChannelMonitorUpdateStatus, MemoryHtlcHistoryStore } from '@lnts/lightning/chain';
 import type { CryptoBackend } from '@lnts/lightning/crypto';
 import { ChannelManager, PeerManager, PeerHandleError, type SocketDescriptor } from '@lnts/lightning/ln';
+import { paymentParametersFromNodeId, routeParametersFromPaymentParamsAndValue } from '@lnts/lightning/routing';
 import { KeysManager } from '@lnts/lightning/sign';
 import { type Event, type MessageSendEvent, userConfig } from '@lnts/lightning/util';
 import { bestBackend } from '../src/crypto/index.js';
@@ -215,15 +217,13 @@ function run(kind: 'direct' | 'peer', crypto: CryptoBackend): RunResult {
   takeEvents(a);
   takeEvents(b);
   if (a.cm.listUsableChannels().length !== 1) throw new Error('channel not usable');
-  const scid = a.cm.listUsableChannels()[0]!.shortChannelId!;
+  const routeParams = routeParametersFromPaymentParamsAndValue(paymentParametersFromNodeId(b.keys.getNodeId(), 40), AMOUNT);
   const openMs = performance.now() - t0;
   const payOnce = (i: number) => {
     const inv = b.cm.createInboundPayment(AMOUNT);
     const id = new Uint8Array(32);
     new DataView(id.buffer).setUint32(0, i);
-    a.cm.sendPayment(inv.paymentHash, { paymentSecret: inv.paymentSecret }, id, {
-      paths: [{ hops: [{ pubkey: b.keys.getNodeId(), shortChannelId: scid, feeMsat: AMOUNT, cltvExpiryDelta: 40 }] }],
-    });
+    a.cm.sendPaymentWithRouteParams(inv.paymentHash, { paymentSecret: inv.paymentSecret }, id, routeParams, 0);
     let sent = false;
     let path = false;
     for (let r = 0; r < 50 && !(sent && path && tr.pump() === 0); r++) {
