@@ -15,6 +15,7 @@ import {
   type ChannelMonitorUpdate,
   type ChannelMonitorUpdateStatus,
   type FeeEstimator,
+  type HtlcHistoryStore,
   MemoryHtlcHistoryStore,
   type Persist,
 } from '@lnts/lightning/chain';
@@ -66,11 +67,12 @@ export interface TestNode {
   chainMonitor: ChainMonitor;
   readonly persister: TestPersister;
   /**
-   * Where the node's monitors put the HTLC records only a penalty needs. Kept across restarts,
-   * as a disk would be; monitors flush it every {@link HTLC_HISTORY_FLUSH} finished HTLCs, so
+   * Where the node's monitors put the HTLC records only a penalty needs: a memory store kept
+   * across restarts, as a disk would be, or `NetOpts.htlcHistory`'s, opened again at each
+   * restart. Monitors flush it every {@link HTLC_HISTORY_FLUSH} finished HTLCs, so
    * functional runs (restarts included) go through the store rather than around it.
    */
-  readonly htlcHistory: MemoryHtlcHistoryStore;
+  htlcHistory: HtlcHistoryStore;
   pm: PeerManager;
   readonly wallet: RegtestWallet;
   /** What the node broadcast, and the chain's verdict. */
@@ -108,6 +110,8 @@ export interface NetOpts {
   readonly gossip?: boolean;
   /** With `gossip`: the scorer each node's DefaultRouter uses over its graph (default: none). */
   readonly scorer?: (graph: NetworkGraph, logger: Logger) => Score;
+  /** Opens node `name`'s HTLC history store, at creation and again at each restart (default: one memory store per node). */
+  readonly htlcHistory?: (name: string) => HtlcHistoryStore;
 }
 
 /** The network: a chain and its nodes. */
@@ -120,10 +124,12 @@ export class Network {
 
   private readonly withGossip: boolean;
   private readonly makeScorer: NetOpts['scorer'];
+  private readonly makeHistory: NetOpts['htlcHistory'];
 
   constructor(n: number, opts: NetOpts = {}) {
     this.withGossip = opts.gossip ?? false;
     this.makeScorer = opts.scorer;
+    this.makeHistory = opts.htlcHistory;
     const rate = opts.feeratePerKw ?? 253;
     this.fee = { getEstSatPer1000Weight: () => rate };
     for (let i = 0; i < n; i++) this.nodes.push(this.makeNode(i, opts.configs?.[i] ?? {}));
@@ -153,7 +159,7 @@ export class Network {
       name,
       keys,
       persister,
-      htlcHistory: new MemoryHtlcHistoryStore(),
+      htlcHistory: this.makeHistory?.(name) ?? new MemoryHtlcHistoryStore(),
       wallet: new RegtestWallet(this.chain, crypto.sha256(new TextEncoder().encode(`wallet ${name}`))),
       broadcasts,
       logs,
@@ -338,6 +344,8 @@ export class Network {
       },
     };
     const chainMonitor = new ChainMonitor(undefined, broadcaster, logger, this.fee, persister, n.keys, crypto);
+    // A store on disk is opened again, as a new process would.
+    if (this.makeHistory) n.htlcHistory = this.makeHistory(n.name);
     const monitors: ChannelMonitor[] = [];
     for (const stored of n.persister.stored.values()) {
       const m = ChannelMonitor.read(stored.write(), crypto, monitorOpts(n));
