@@ -115,21 +115,25 @@ export function signHtlcTxs(commitment: CommitmentTransaction, htlcSecret: Uint8
 /**
  * Verifies HTLC-transaction signatures (output order, as `htlc_signatures` arrive) against the
  * signer's HTLC pubkey.
+ * @param htlcPubkey - the key, or a function giving it: read only when there is a signature to
+ *   check, as a commitment's HTLC keys cost an elliptic-curve tweak to derive.
  * @returns the index of the first bad signature, or -1 when all verify (and the count matches).
  */
 export function verifyHtlcTxSignatures(
   commitment: CommitmentTransaction,
   sigs: readonly Uint8Array[],
-  htlcPubkey: Uint8Array,
+  htlcPubkey: Uint8Array | (() => Uint8Array),
   signer: HtlcSigner,
   crypto: CryptoBackend,
 ): number {
   const n = commitment.htlcOutputs.length;
   if (sigs.length !== n) return Math.min(sigs.length, n);
+  if (n === 0) return -1;
+  const key = typeof htlcPubkey === 'function' ? htlcPubkey() : htlcPubkey;
   for (let i = 0; i < n; i++) {
     const h = commitment.htlcOutputs[i]!;
     const hash = htlcTxSighash(commitment, h, buildHtlcTx(commitment, h), signer, crypto);
-    if (!crypto.verifyEcdsa(sigs[i]!, hash, htlcPubkey)) return i;
+    if (!crypto.verifyEcdsa(sigs[i]!, hash, key)) return i;
   }
   return -1;
 }

@@ -202,12 +202,9 @@ function onCommitmentSigned(s: Normal, m: CommitmentSigned, ctx: StepContext): S
   if (!ctx.signer.validateHolderCommitment(tx, m.signature, s.params.counterparty.pubkeys.fundingPubkey)) {
     return fail(s, 'Invalid commitment tx signature from peer', ctx);
   }
-  // The HTLC key is derived on first read (an elliptic-curve tweak). With no HTLC output only the
-  // signature count is checked (none may come), as verifyHtlcTxSignatures would: skip the derivation.
-  const bad =
-    tx.htlcOutputs.length === 0
-      ? (m.htlcSignatures.length === 0 ? -1 : 0)
-      : verifyHtlcTxSignatures(tx, m.htlcSignatures, tx.params.keys.countersignatoryHtlcPubkey, 'countersignatory', ctx.crypto);
+  // The HTLC key is derived on first read (an elliptic-curve tweak): handed over as a getter, it is
+  // derived only when there is an HTLC signature to check.
+  const bad = verifyHtlcTxSignatures(tx, m.htlcSignatures, () => tx.params.keys.countersignatoryHtlcPubkey, 'countersignatory', ctx.crypto);
   if (bad !== -1) return fail(s, `Invalid HTLC tx signature from peer (HTLC ${bad} of ${tx.htlcOutputs.length}, got ${m.htlcSignatures.length})`, ctx);
   const updateId = nextUpdateId(s);
   const revoke: RevokeAndAck = {
