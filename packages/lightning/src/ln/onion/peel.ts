@@ -132,7 +132,7 @@ export function peelOnionPacket(
   // One stream over `hop_payloads || zeros(L)`, as the spec describes: it yields our payload and
   // the next packet's payloads (with the obfuscated zeros at its tail) in a single backend call,
   // which beats two calls when a backend is slow on short inputs.
-  const plain = xorStream(c, rho, padded.length === 2 * L ? padded : padded.subarray(0, 2 * L));
+  const plain = xorStream(c, rho, padded.subarray(0, 2 * L));
   const bad = (reason: string): PeeledBadPayload => ({ kind: 'bad-payload', sharedSecret: ss, reason });
   const r = new ByteReader(plain.subarray(0, L));
   let len: number;
