@@ -266,6 +266,20 @@ describe('embedded chain vs Bitcoin Core testmempoolaccept', { timeout: 60_000, 
     return withWitness(tx, 0, [...witness(tx, sig), script]);
   };
 
+  /** Spends the anchor (anyone may, after 16 confirmations) together with `to_remote` (1 CSV), signed. */
+  const anchorWithToRemote = (): Transaction => {
+    const tx: Transaction = {
+      version: 2,
+      inputs: [
+        { prevout: out(O.anchor), scriptSig: EMPTY, sequence: 16, witness: [EMPTY, scripts.anchor] },
+        { prevout: out(O.toRemote), scriptSig: EMPTY, sequence: 1, witness: [] },
+      ],
+      outputs: pay(BTC + 330n),
+      locktime: 0,
+    };
+    return withWitness(tx, 1, [witnessSig(tx, 1, scripts.toRemote, BTC, remote), scripts.toRemote]);
+  };
+
   test('BOLT 3 spends at one confirmation', async () => {
     const [first, second] = compareBytes(fa.pubkey, fb.pubkey) <= 0 ? [fa, fb] : [fb, fa];
     await check('funding 2-of-2', 'accept', wsh(O.funding, scripts.funding, (_t, s) => [EMPTY, s(first), s(second)]));
@@ -476,16 +490,7 @@ describe('embedded chain vs Bitcoin Core testmempoolaccept', { timeout: 60_000, 
     await check('received HTLC timeout, time-based nLockTime', 'reject', wsh(O.received, scripts.received, (_t, s) => [s(remote), EMPTY], { locktime: 500_000_001, sequence: 0xfffffffe }));
     await check('received HTLC timeout, final nSequence', 'reject', wsh(O.received, scripts.received, (_t, s) => [s(remote), EMPTY], { locktime: expiry, sequence: 0xffffffff }));
     await mineBoth(16 - DELAY);
-    const tx: Transaction = {
-      version: 2,
-      inputs: [
-        { prevout: out(O.anchor), scriptSig: EMPTY, sequence: 16, witness: [EMPTY, scripts.anchor] },
-        { prevout: out(O.toRemote), scriptSig: EMPTY, sequence: 1, witness: [] },
-      ],
-      outputs: pay(BTC + 330n),
-      locktime: 0,
-    };
-    await check('anchor, anyone after 16 confirmations', 'accept', withWitness(tx, 1, [witnessSig(tx, 1, scripts.toRemote, BTC, remote), scripts.toRemote]));
+    await check('anchor, anyone after 16 confirmations', 'accept', anchorWithToRemote());
   });
 
   test('random scripts and witnesses (seeded): same verdicts and reasons', async () => {
@@ -525,16 +530,7 @@ describe('embedded chain vs Bitcoin Core testmempoolaccept', { timeout: 60_000, 
     const setupHeight = chain.getTxLocation(setup)!.height;
     assert.ok(chain.getConfirmations(setup)! >= 16);
     const t1 = wsh(O.toLocal, scripts.toLocal, (_t, s) => [s(delayed), EMPTY], { sequence: DELAY });
-    const t2base: Transaction = {
-      version: 2,
-      inputs: [
-        { prevout: out(O.anchor), scriptSig: EMPTY, sequence: 16, witness: [EMPTY, scripts.anchor] },
-        { prevout: out(O.toRemote), scriptSig: EMPTY, sequence: 1, witness: [] },
-      ],
-      outputs: pay(BTC + 330n),
-      locktime: 0,
-    };
-    const t2 = withWitness(t2base, 1, [witnessSig(t2base, 1, scripts.toRemote, BTC, remote), scripts.toRemote]);
+    const t2 = anchorWithToRemote();
     const id1 = await submitBoth(t1);
     const id2 = await submitBoth(t2);
     await mineBoth(1);
