@@ -23,7 +23,7 @@ import { APIMisuseError, DecodeError } from '../util/errors.js';
 import type { ChannelMonitorInit, ChannelMonitorUpdate, ChannelMonitorUpdateStep, CounterpartyCommitmentData, HolderCommitmentData } from './channelmonitor_update.js';
 import type { BestBlock, Confirm, IndexedTx, Listen } from './interfaces.js';
 import { decodeMonitorState, encodeMonitorState } from './monitor_codec.js';
-import { CounterpartyHtlcHistory, HTLC_HISTORY_FLUSH_ENTRIES, type RevokedHtlcInfo } from './htlc_history.js';
+import { CounterpartyHtlcHistory, HTLC_HISTORY_FLUSH_ENTRIES, type HtlcsOnCommitment, type RevokedHtlcInfo } from './htlc_history.js';
 import type { HtlcHistoryStore } from './htlc_history_store.js';
 import type { ChannelMonitorState, FundingSpendInfo, PreimageRecord } from './monitor_state.js';
 import { type RevokedCommitment, revokedCommitmentOf } from './revoked.js';
@@ -256,7 +256,11 @@ export class ChannelMonitor implements WatchedMonitor, Listen, Confirm {
    * or in the history store (read from it here).
    */
   counterpartyHtlcsOn(n: bigint): RevokedHtlcInfo[] {
-    return this.s.counterpartyHtlcs.htlcsOn(n, this.htlcHistory, this.s.fundingOutpoint).htlcs;
+    return this.htlcsOn(n).htlcs;
+  }
+
+  private htlcsOn(n: bigint): HtlcsOnCommitment {
+    return this.s.counterpartyHtlcs.htlcsOn(n, this.htlcHistory, this.s.fundingOutpoint);
   }
 
   /**
@@ -283,7 +287,7 @@ export class ChannelMonitor implements WatchedMonitor, Listen, Confirm {
       this.s,
       tx,
       (n) => this.counterpartySecret(n),
-      (n) => this.s.counterpartyHtlcs.htlcsOn(n, this.htlcHistory, this.s.fundingOutpoint),
+      (n) => this.htlcsOn(n),
       this.crypto,
     );
   }

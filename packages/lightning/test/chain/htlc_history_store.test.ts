@@ -52,8 +52,9 @@ interface Pair {
   next: Map<Party, bigint>;
 }
 
-function pair(stores: { alice?: HtlcHistoryStore; bob?: HtlcHistoryStore }): Pair {
-  const opts = (htlcHistory?: HtlcHistoryStore) => ({ htlcHistory, htlcHistoryFlushEntries: FLUSH });
+/** A usable channel whose monitors use `stores`, flushing every {@link FLUSH} finished HTLCs unless `flush` says otherwise (`{}`: the default). */
+function pair(stores: { alice?: HtlcHistoryStore; bob?: HtlcHistoryStore }, flush: { htlcHistoryFlushEntries?: number } = { htlcHistoryFlushEntries: FLUSH }): Pair {
+  const opts = (htlcHistory?: HtlcHistoryStore) => ({ htlcHistory, ...flush });
   const { alice, bob } = usable(false, { alice: opts(stores.alice), bob: opts(stores.bob) });
   return { alice, bob, next: new Map([[alice, 0n], [bob, 0n]]) };
 }
@@ -206,8 +207,8 @@ describe('a monitor with an HTLC history store', () => {
 describe('the default flush', () => {
   test(`writes ${HTLC_HISTORY_FLUSH_ENTRIES} finished records at a time; a flush size must be a positive integer`, () => {
     const store = new TestStore();
-    const { alice, bob } = usable(false, { alice: { htlcHistory: store } });
-    const p: Pair = { alice, bob, next: new Map([[alice, 0n], [bob, 0n]]) };
+    const p = pair({ alice: store }, {});
+    const alice = p.alice;
     for (let i = 0; i < HTLC_HISTORY_FLUSH_ENTRIES - 1; i++) pay(p, alice, i);
     assert.equal(store.writes, 0);
     assert.equal(alice.monitor.counterpartyHtlcHistoryBytes, (HTLC_HISTORY_FLUSH_ENTRIES - 1) * ENTRY);
