@@ -7,6 +7,7 @@ import type { CryptoBackend } from '../crypto/backend.js';
 import { sha256d } from '../crypto/backend.js';
 import { compactSizeLen, LeWriter, serializeTx, writeOutput } from './serialize.js';
 import { equalBytes } from '../util/bytes.js';
+import { entryOf } from '../util/memo.js';
 import type { OutPoint, Transaction } from './tx.js';
 
 /** Sign every input and output (BOLT 3's default). */
@@ -40,11 +41,7 @@ type PrevoutHash = { readonly txid: Uint8Array; readonly vout: number; readonly 
 const singlePrevoutHashes = new WeakMap<CryptoBackend, WeakMap<OutPoint, PrevoutHash>>();
 
 function singlePrevoutHash(o: OutPoint, crypto: CryptoBackend): Uint8Array {
-  let m = singlePrevoutHashes.get(crypto);
-  if (!m) {
-    m = new WeakMap();
-    singlePrevoutHashes.set(crypto, m);
-  }
+  const m = entryOf(singlePrevoutHashes, crypto, () => new WeakMap<OutPoint, PrevoutHash>());
   const known = m.get(o);
   if (known && known.vout === o.vout && equalBytes(known.txid, o.txid)) return known.hash;
   const hash = hashPrevoutsOf([o], crypto);

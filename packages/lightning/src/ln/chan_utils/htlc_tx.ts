@@ -13,6 +13,7 @@ import { sha256d } from '../../crypto/backend.js';
 import type { Transaction } from '../../bitcoin/tx.js';
 import type { CommitmentHtlcOutput, CommitmentTransaction } from './commitment.js';
 import { htlcSuccessFeeSat, htlcTimeoutFeeSat } from './fees.js';
+import { entryOf } from '../../util/memo.js';
 
 /**
  * Builds the unsigned second-stage transaction for an untrimmed HTLC of a commitment:
@@ -54,11 +55,7 @@ export function htlcSighashType(anchors: boolean, signer: HtlcSigner): number {
 /** `hashSequence` of a one-input transaction, per sequence value (HTLC txs use only 0 and 1). */
 const hashSequenceMemo = new WeakMap<CryptoBackend, Map<number, Uint8Array>>();
 function hashSequenceOf(sequence: number, crypto: CryptoBackend): Uint8Array {
-  let m = hashSequenceMemo.get(crypto);
-  if (!m) {
-    m = new Map();
-    hashSequenceMemo.set(crypto, m);
-  }
+  const m = entryOf(hashSequenceMemo, crypto, () => new Map<number, Uint8Array>());
   let h = m.get(sequence);
   if (!h) {
     const w = new LeWriter(new Uint8Array(4));

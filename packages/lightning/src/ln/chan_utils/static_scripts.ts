@@ -15,6 +15,7 @@
 import { p2wpkhForPubkey, p2wshForScript } from '../../bitcoin/outputs.js';
 import type { CryptoBackend } from '../../crypto/backend.js';
 import { equalBytes } from '../../util/bytes.js';
+import { entryOf } from '../../util/memo.js';
 import { anchorScript, fundingScript, toRemoteAnchorsScript } from './scripts.js';
 
 interface Memo {
@@ -45,12 +46,7 @@ const toRemoteAnchors = new WeakMap<CryptoBackend, KeyMemo>();
 const anchors = new WeakMap<CryptoBackend, KeyMemo>();
 
 function memoOf(table: WeakMap<CryptoBackend, KeyMemo>, crypto: CryptoBackend): KeyMemo {
-  let m = table.get(crypto);
-  if (!m) {
-    m = new KeyMemo();
-    table.set(crypto, m);
-  }
-  return m;
+  return entryOf(table, crypto, () => new KeyMemo());
 }
 
 /** {@link fundingScript} of the broadcaster's and the countersignatory's funding keys. */
