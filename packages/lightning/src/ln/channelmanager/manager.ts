@@ -21,11 +21,10 @@ import { APIMisuseError, ChannelUnavailable, DecodeError } from '../../util/erro
 import type { Event, EventsProvider, MessageSendEvent } from '../../util/events.js';
 import { fromHex, toHex } from '../../util/hex.js';
 import type { Logger } from '../../util/logger.js';
-import { decodeValue, encodeValue } from '../../util/ser/value.js';
 import { proposeChannelType } from '../channel/channel_type.js';
 import { ChannelError } from '../channel/errors.js';
 import { onOpenChannel, openOutbound } from '../channel/states/opening.js';
-import { type ChannelAction, type ChannelInput, type ChannelState, type FundedState, fundedOf, isFunded, type StepContext } from '../channel/state.js';
+import { type ChannelAction, type ChannelInput, type ChannelState, fundedOf, isFunded, type StepContext } from '../channel/state.js';
 import { step } from '../channel/step.js';
 import { Features, providedInitFeatures } from '../features.js';
 import type { ChannelMessageHandler } from '../msg_handlers.js';
@@ -35,10 +34,10 @@ import type { WireMessage } from '../msgs/index.js';
 import { fundingScript } from '../chan_utils/scripts.js';
 import { type ChannelDetails, channelDetails } from './details.js';
 import { buildInvoice, type InvoiceOptions } from './invoice_utils.js';
-import { type ChannelGossip, isChannelGossip, MIN_CLTV_EXPIRY_DELTA, newChannelGossip, persistedUpdateStatus } from './channel_update.js';
+import { type ChannelGossip, MIN_CLTV_EXPIRY_DELTA, newChannelGossip } from './channel_update.js';
+import { decodeChannelManager, encodeChannelManager, type PersistedChannel } from './persist.js';
 import { OwnGossip } from './own_gossip.js';
 import type { NetAddress } from '../msgs/address.js';
-import { isAnnouncementSigsState, NOT_EXCHANGED, persistedAnnouncementSigs } from '../channel/announcement.js';
 import { type PaymentPath, Payments } from './payments.js';
 import { canSendCommit } from '../channel/htlc/commitments.js';
 import { shortChannelIdOf } from '../channel/states/ready.js';
@@ -855,26 +854,22 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
 
   /**
    * Serializes every funded channel (unfunded ones are not worth keeping, as in LDK) and the
-   * chain tip, so `ChannelManager.read` resumes them. Persist it after each batch of events.
+   * chain tip, so `ChannelManager.read` resumes them (format: `persist.ts`). Persist it after each
+   * batch of events.
    */
   write(): Uint8Array {
-    const channels: unknown[] = [];
+    const channels: PersistedChannel[] = [];
     for (const e of this.channels.values()) {
       const f = fundedOf(e.state);
       if (!f) continue;
-      // Per-connection facts are not state: a restart is a new connection (as LDK writes them).
-      const state = f.kind === 'Normal' ? { ...f, announcementSigs: persistedAnnouncementSigs(f.announcementSigs) } : f;
-      const gossip = { ...e.gossip, status: persistedUpdateStatus(e.gossip.status) };
-      channels.push({ state, counterpartyNodeId: e.counterpartyNodeId, keysId: f.params.keysId, valueSat: f.params.valueSat, channelConfig: e.config.channelConfig, gossip });
+      channels.push({ state: f, counterpartyNodeId: e.counterpartyNodeId, keysId: f.params.keysId, valueSat: f.params.valueSat, channelConfig: e.config.channelConfig, gossip: e.gossip });
     }
-    return encodeValue({
-      version: 1,
-      bestHash: this.best.blockHash,
-      bestHeight: this.best.height,
+    return encodeChannelManager({
+      bestBlock: this.best,
       highestSeenTimestamp: this.highestSeenTimestamp,
       ownGossip: this.ownGossip.snapshot(),
-      channels,
       payments: this.payments.snapshot(),
+      channels,
     });
   }
 
@@ -884,44 +879,16 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
    * left) are queued as usual.
    */
   static read<M extends WatchedMonitor>(bytes: Uint8Array, args: Omit<ChannelManagerArgs<M>, 'bestBlock'>): ChannelManager<M> | DecodeError {
-    const v = decodeValue(bytes);
-    if (v instanceof DecodeError) return v;
-    const o = v as {
-      version?: unknown;
-      bestHash?: unknown;
-      bestHeight?: unknown;
-      channels?: unknown;
-      payments?: unknown;
-      highestSeenTimestamp?: unknown;
-      ownGossip?: unknown;
-    };
-    if (o.version !== 1 || !(o.bestHash instanceof Uint8Array) || typeof o.bestHeight !== 'number' || !Array.isArray(o.channels)) {
-      return new DecodeError('InvalidValue', 'not a ChannelManager serialization (version 1)');
-    }
-    const cm = new ChannelManager<M>({ ...args, bestBlock: { blockHash: o.bestHash, height: o.bestHeight } });
-    if (typeof o.highestSeenTimestamp === 'number') cm.highestSeenTimestamp = o.highestSeenTimestamp;
-    if (o.ownGossip !== undefined && !cm.ownGossip.restore(o.ownGossip)) return new DecodeError('InvalidValue', 'malformed gossip state');
-    if (o.payments !== undefined && !cm.payments.restore(o.payments)) return new DecodeError('InvalidValue', 'malformed payment state');
-    for (const c of o.channels as Array<{
-      state?: ChannelState;
-      counterpartyNodeId?: unknown;
-      keysId?: unknown;
-      valueSat?: unknown;
-      channelConfig?: ChannelConfig;
-      gossip?: ChannelGossip;
-    }>) {
-      if (!c.state || !isFunded(c.state) || !(c.counterpartyNodeId instanceof Uint8Array) || !(c.keysId instanceof Uint8Array) || typeof c.valueSat !== 'bigint') {
-        return new DecodeError('InvalidValue', 'malformed channel entry');
-      }
-      if (c.gossip !== undefined && !isChannelGossip(c.gossip)) {
-        return new DecodeError('InvalidValue', 'malformed channel gossip state');
-      }
-      const state = withAnnouncementSigs(c.state);
-      if (!state) return new DecodeError('InvalidValue', 'malformed announcement_signatures state');
-      const signer = args.keys.deriveChannelSigner(c.valueSat, c.keysId);
+    const d = decodeChannelManager(bytes);
+    if (d instanceof DecodeError) return d;
+    const cm = new ChannelManager<M>({ ...args, bestBlock: d.bestBlock });
+    if (d.highestSeenTimestamp !== undefined) cm.highestSeenTimestamp = d.highestSeenTimestamp;
+    if (d.ownGossip !== undefined && !cm.ownGossip.restore(d.ownGossip)) return new DecodeError('InvalidValue', 'malformed gossip state');
+    if (d.payments !== undefined && !cm.payments.restore(d.payments)) return new DecodeError('InvalidValue', 'malformed payment state');
+    for (const c of d.channels) {
       const e: Entry = {
-        state,
-        signer,
+        state: c.state,
+        signer: args.keys.deriveChannelSigner(c.valueSat, c.keysId),
         counterpartyNodeId: c.counterpartyNodeId,
         config: c.channelConfig ? { ...cm.config, channelConfig: c.channelConfig } : cm.config,
         gossip: c.gossip ?? newChannelGossip(),
@@ -937,17 +904,6 @@ export class ChannelManager<M extends WatchedMonitor = WatchedMonitor> implement
     for (const e of [...cm.channels.values()]) cm.drive(e, { kind: 'disconnected' });
     return cm;
   }
-}
-
-/**
- * A persisted `Normal` state's announcement exchange, checked; one written before lnts tracked
- * it has none and starts from `NotExchanged` (BOLT 7 retransmission then catches up).
- */
-function withAnnouncementSigs(s: FundedState): FundedState | undefined {
-  if (s.kind !== 'Normal') return s;
-  const a = (s as { announcementSigs?: unknown }).announcementSigs;
-  if (a === undefined) return { ...s, announcementSigs: NOT_EXCHANGED };
-  return isAnnouncementSigsState(a) ? s : undefined;
 }
 
 /** The P2WSH funding output script `FundingGenerationReady` announced (BOLT 3 §"Funding Transaction Output"). */
