@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { parseTx, serializeTx, txid } from '@lnts/lightning/bitcoin';
 import { nobleBackend } from '@lnts/lightning/crypto';
 import type { Event } from '@lnts/lightning/util';
@@ -10,7 +10,7 @@ import { decodeInvoice, InvoiceError } from '@lnts/lightning/invoice';
 import { connectOutbound, setupInbound } from '../../src/net/tcp.js';
 import { blockTxdata, RegtestWallet } from '../../src/regtest/index.js';
 import { Network } from '../functional/harness.js';
-import { type Ldk, type LdkNode, ldkBlockConnected, ldkConnect, ldkEvents, ldkListen, loadLdk, makeLdkNode, waitFor } from '../support/ldk.js';
+import { type Ldk, type LdkNode, ldkBlockConnected, ldkConnect, ldkEvents, ldkListen, ldkSuiteHooks, makeLdkNode, waitFor } from '../support/ldk.js';
 
 // Issue 7 with LDK: channels between our node and an LDK node over real loopback TCP through both
 // PeerManagers, on the embedded chain: we open to LDK and LDK opens to us, for each channel type
@@ -110,12 +110,8 @@ function ldkHas(r: Rig, cls: unknown): boolean {
 
 describe('channels with LDK over loopback TCP', { timeout: 120_000 }, () => {
   let ldk: Ldk;
-  const cleanup: Array<() => void> = [];
-  before(async () => {
-    ldk = await loadLdk();
-  });
-  after(() => {
-    for (const c of cleanup) c();
+  const cleanup = ldkSuiteHooks((l) => {
+    ldk = l;
   });
 
   for (const anchors of [false, true]) {

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { chainHash } from '@lnts/lightning/chain';
 import { nobleBackend as crypto, sha256d } from '@lnts/lightning/crypto';
 import { ChannelAnnouncement, ChannelUpdate, ErroringMessageHandler, NodeAnnouncement, PeerManager, type WireMessage } from '@lnts/lightning/ln';
 import { NetGraphMsgHandler, NetworkGraph } from '@lnts/lightning/routing';
 import { compareBytes, equalBytes, type LightningError } from '@lnts/lightning/util';
 import { connectOutbound } from '../../src/net/tcp.js';
-import { type Ldk, ldkListen, loadLdk, makeLdkNode, waitFor } from '../support/ldk.js';
+import { type Ldk, ldkListen, ldkSuiteHooks, makeLdkNode, waitFor } from '../support/ldk.js';
 
 // Gossip interop with LDK's P2PGossipSync over loopback TCP (BOLT 7): each side advertises
 // gossip_queries, sends its gossip_timestamp_filter, and backfills the other; our
@@ -51,12 +51,8 @@ function signedChannel(a: number, b: number, scid: bigint, ts: number): WireMess
 
 describe('gossip interop with LDK (BOLT 7)', { timeout: 60_000 }, () => {
   let ldk: Ldk;
-  const cleanup: Array<() => void> = [];
-  before(async () => {
-    ldk = await loadLdk();
-  });
-  after(() => {
-    for (const c of cleanup) c();
+  const cleanup = ldkSuiteHooks((l) => {
+    ldk = l;
   });
 
   test('filters, range query and backfill both ways: each graph ends up with the other’s channels', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { serializeTx } from '@lnts/lightning/bitcoin';
 import { nobleBackend } from '@lnts/lightning/crypto';
 import { decodeInvoice, InvoiceError } from '@lnts/lightning/invoice';
@@ -10,7 +10,7 @@ import type * as LDK from 'lightningdevkit';
 import { connectOutbound, setupInbound } from '../../src/net/tcp.js';
 import { blockTxdata, RegtestWallet } from '../../src/regtest/index.js';
 import { Network } from '../functional/harness.js';
-import { type Ldk, type LdkNode, ldkBlockConnected, ldkEvents, ldkListen, loadLdk, makeLdkNode, waitFor } from '../support/ldk.js';
+import { type Ldk, type LdkNode, ldkBlockConnected, ldkEvents, ldkListen, ldkSuiteHooks, makeLdkNode, waitFor } from '../support/ldk.js';
 
 // Issue 8 with LDK over real loopback TCP: payments each way with invoices made by each side,
 // update_fee, a reconnection mid-dance, and three-node routes ours→LDK→ours and LDK→ours→LDK
@@ -195,12 +195,8 @@ async function pay(m: Mesh, from: Who, to: Who, amountMsat: bigint): Promise<voi
 
 describe('payments with LDK over loopback TCP', { timeout: 180_000 }, () => {
   let ldk: Ldk;
-  const cleanup: Array<() => void> = [];
-  before(async () => {
-    ldk = await loadLdk();
-  });
-  after(() => {
-    for (const c of cleanup) c();
+  const cleanup = ldkSuiteHooks((l) => {
+    ldk = l;
   });
 
   test('100 payments each way, update_fee in between, a reconnection mid-dance', async () => {

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { chainHash } from '@lnts/lightning/chain';
 import { nobleBackend } from '@lnts/lightning/crypto';
 import { ErroringMessageHandler, PeerManager } from '@lnts/lightning/ln';
 import type { LogRecord } from '@lnts/lightning/util';
 import { equalBytes, toHex } from '@lnts/lightning/util';
 import { connectOutbound, setupInbound } from '../../src/net/tcp.js';
-import { type Ldk, type LdkNode, ldkConnect, ldkListen, loadLdk, makeLdkNode, waitFor } from '../support/ldk.js';
+import { type Ldk, type LdkNode, ldkConnect, ldkListen, ldkSuiteHooks, makeLdkNode, waitFor } from '../support/ldk.js';
 
 // Interop with LDK over real loopback TCP (issue 3): both directions of the BOLT 8 handshake,
 // init with features both sides accept, pings answered both ways, and our warning/error reaching LDK.
@@ -83,12 +83,8 @@ async function checkConnectedSession(ldk: Ldk, node: LdkNode, ours: Ours, weInit
 
 describe('interop with LDK over loopback TCP', { timeout: 60_000 }, () => {
   let ldk: Ldk;
-  const cleanup: Array<() => void> = [];
-  before(async () => {
-    ldk = await loadLdk();
-  });
-  after(() => {
-    for (const c of cleanup) c();
+  const cleanup = ldkSuiteHooks((l) => {
+    ldk = l;
   });
 
   test('we initiate: handshake, init, pings both ways, warning and error reach LDK', async () => {

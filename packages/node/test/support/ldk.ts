@@ -6,10 +6,24 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer, type Server, type Socket, connect as netConnect } from 'node:net';
 import { dirname, join } from 'node:path';
+import { after, before } from 'node:test';
 import type * as LDK from 'lightningdevkit';
 
 export type Ldk = typeof LDK;
 let loaded: Promise<Ldk> | undefined;
+
+/**
+ * For a suite: loads LDK before its tests (handing it to `loaded`) and, after them, runs every
+ * cleanup the tests pushed onto the returned list (servers, sockets, timers).
+ */
+export function ldkSuiteHooks(loaded: (ldk: Ldk) => void): Array<() => void> {
+  const cleanup: Array<() => void> = [];
+  before(async () => loaded(await loadLdk()));
+  after(() => {
+    for (const c of cleanup) c();
+  });
+  return cleanup;
+}
 
 /** Loads and initialises the LDK WASM module once per process. */
 export function loadLdk(): Promise<Ldk> {
